@@ -1,0 +1,335 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls one library function and prints the
+result. Library errors (:class:`kg.errors.KGError`) become one line on
+standard error and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import KGError, QueryError
+
+FORMATS = ("table", "json", "csv", "tsv")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kg`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except KGError as exc:
+        print(f"kg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kg: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All commands with their help texts."""
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Turn Norwegian regional-development report PDFs into a queryable knowledge graph.",
+    )
+    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def store_opt(p):
+        p.add_argument("--store", help="store folder (default: $KG_STORE or ./kg-store)")
+
+    def format_opt(p, choices=FORMATS):
+        p.add_argument("--format", choices=choices, default="table", help="output format (default: table)")
+
+    p = command("ingest", cmd_ingest, "Ingest report PDFs (files or folders) into the store.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="PDF files or folders holding PDFs")
+    store_opt(p)
+    p.add_argument("--model", help="spaCy pipeline name or path (default: $KG_SPACY_MODEL or the shipped model)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = command("query", cmd_query, "Run a SPARQL query over all reports (argument, --file or stdin).")
+    p.add_argument("sparql", nargs="?", help="the query text; omit to read --file or stdin")
+    p.add_argument("--file", type=Path, help="read the query from this file")
+    store_opt(p)
+    format_opt(p)
+
+    p = command("actors", cmd_actors, "Actors linked to a region or any place inside it.")
+    p.add_argument("--region", required=True, help="county, region, municipality or locality name")
+    p.add_argument("--link", choices=("located", "active"), help="keep one kind of link only")
+    store_opt(p)
+    format_opt(p)
+
+    p = command("members", cmd_members, "Members of a network or cluster, participants in a programme.")
+    p.add_argument("name", help="name of the network, cluster or programme")
+    store_opt(p)
+    format_opt(p)
+
+    p = command("entities", cmd_entities, "Entities found in the stored reports.")
+    p.add_argument("--type", help="ontology class, e.g. Firm, Organisation, Programme, Place, Cluster, Network")
+    store_opt(p)
+    format_opt(p)
+
+    p = command("reports", cmd_reports, "Reports in the store.")
+    store_opt(p)
+    format_opt(p)
+
+    p = command("remove", cmd_remove, "Remove a report (by file name, content hash or graph IRI).")
+    p.add_argument("report", help="file name (e.g. rapport.pdf), SHA-256 prefix or graph IRI")
+    store_opt(p)
+
+    p = command("export", cmd_export, "Export the whole graph.")
+    p.add_argument("--format", choices=("turtle", "trig", "nquads", "jsonld"), default="trig",
+                   help="RDF format (default: trig, which keeps the report graphs)")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    store_opt(p)
+
+    p = command("validate", cmd_validate, "Check the graph against the SHACL shapes in ontology/shapes.ttl.")
+    store_opt(p)
+
+    p = command("eval-ner", cmd_eval_ner, "Score a spaCy pipeline's NER on a NorNE CoNLL-U file.")
+    p.add_argument("file", type=Path, help="NorNE .conllu file (name= tags in MISC)")
+    p.add_argument("--model", help="spaCy pipeline name or path (default: the shipped model)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about an hour on 2 cores).")
+    from .train import add_arguments
+
+    add_arguments(p)
+    return parser
+
+
+# ------------------------------------------------------------- commands
+
+
+def cmd_ingest(args) -> int:
+    from . import nlp as kg_nlp
+    from .ingest import find_pdfs, ingest
+    from .store import open_store
+
+    files = find_pdfs(args.paths)
+    model = kg_nlp.load(args.model)
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="report", file=sys.stderr)
+    with open_store(args.store) as store:
+        summary = ingest(files, store, model, progress=(lambda p: bar.update(1)) if bar else None)
+    if bar:
+        bar.close()
+    for failure in summary.failures:
+        print(f"kg: failed: {failure}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.failures else 0
+
+
+def cmd_query(args) -> int:
+    import pyoxigraph as ox
+
+    from .store import open_store
+
+    text = args.sparql
+    if text is None and args.file:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise QueryError(f"{args.file}: cannot read query file ({exc.strerror})") from exc
+    elif text is None:
+        text = sys.stdin.read()
+    if not text.strip():
+        raise QueryError("empty query; pass SPARQL as an argument, with --file or on standard input")
+    with open_store(args.store) as store:
+        result = store.raw_query(text)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            if args.format == "json":
+                out = result.serialize(format=ox.QueryResultsFormat.JSON).decode()
+            else:
+                rows = [[_term_text(row[v]) for v in variables] for row in result]
+                out = _render(variables, rows, args.format)
+        elif isinstance(result, ox.QueryBoolean):
+            out = json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower()
+        else:
+            out = ox.serialize(result, format=ox.RdfFormat.TURTLE).decode()
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return 0
+
+
+def cmd_actors(args) -> int:
+    from .query import actors_in_region
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        rows = actors_in_region(store, args.region, args.link)
+    _print_rows(rows, args.format, extra=lambda r: "; ".join(sorted({f"{x['link']} {x['place']}" for x in r.links})))
+    return 0
+
+
+def cmd_members(args) -> int:
+    from .query import members
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        rows = members(store, args.name)
+    _print_rows(rows, args.format)
+    return 0
+
+
+def cmd_entities(args) -> int:
+    from .query import entities
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        rows = entities(store, args.type)
+    _print_rows(rows, args.format)
+    return 0
+
+
+def cmd_reports(args) -> int:
+    from .query import reports
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        items = reports(store)
+    if args.format == "json":
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    cols = ["source", "title", "series", "year", "pages", "triples", "sha256"]
+    rows = [[str(i[c])[:16] if c == "sha256" else ("" if i[c] is None else str(i[c])) for c in cols] for i in items]
+    sys.stdout.write(_render(cols, rows, args.format))
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from .query import reports
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        target = args.report
+        hits = [r for r in reports(store)
+                if target in (r["source"], r["graph"]) or (len(target) >= 8 and r["sha256"].startswith(target))]
+        if not hits:
+            raise QueryError(f"no stored report matches {target!r}; 'kg reports' lists them")
+        for r in hits:
+            store.remove_graph(r["graph"])
+            print(f"removed {r['source']} ({r['graph']})")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import pyoxigraph as ox
+
+    from .store import open_store
+
+    fmt = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+    with open_store(args.store) as store:
+        if args.format == "jsonld":
+            data = _jsonld(store)
+        else:
+            data = store.dump(fmt[args.format])
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .store import open_store
+    from .validate import validate
+
+    with open_store(args.store) as store:
+        report = validate(store)
+    print(report.summary)
+    return 0 if report.conforms else 1
+
+
+def cmd_eval_ner(args) -> int:
+    from . import nlp as kg_nlp
+    from .evaluate import score_ner
+
+    scores = score_ner(kg_nlp.load(args.model), args.file)
+    if args.json:
+        print(json.dumps(scores.as_dict(), indent=2))
+        return 0
+    o = scores.overall
+    print(f"{'label':10} {'p':>6} {'r':>6} {'f1':>6} {'gold':>6}")
+    for label, s in sorted(scores.per_label.items()):
+        print(f"{label:10} {s.p:6.3f} {s.r:6.3f} {s.f1:6.3f} {s.tp + s.fn:6d}")
+    print(f"{'overall':10} {o.p:6.3f} {o.r:6.3f} {o.f1:6.3f} {o.tp + o.fn:6d}")
+    print(f"{scores.words} words in {scores.seconds:.2f} s: {scores.words_per_second:,.0f} words/s")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .train import run
+
+    return run(args)
+
+
+# --------------------------------------------------------------- output
+
+
+def _term_text(term) -> str:
+    if term is None:
+        return ""
+    return term.value
+
+
+def _print_rows(rows, fmt: str, extra=None) -> None:
+    if fmt == "json":
+        print(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    cols = ["label", "type", "aliases", "iri"] + (["links"] if extra else [])
+    data = [[r.label, r.type, ", ".join(r.aliases), r.iri] + ([extra(r)] if extra else []) for r in rows]
+    sys.stdout.write(_render(cols, data, fmt))
+
+
+def _render(cols: list[str], rows: list[list[str]], fmt: str) -> str:
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerows(rows)
+        return buf.getvalue()
+    widths = [min(60, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)), "  ".join("-" * w for w in widths)]
+    for r in rows:
+        lines.append("  ".join(_cut(v, w).ljust(w) for v, w in zip(r, widths)))
+    lines.append(f"({len(rows)} rows)")
+    return "\n".join(lines) + "\n"
+
+
+def _cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _jsonld(store) -> bytes:
+    from rdflib import Dataset
+
+    from .store import from_ox
+
+    ds = Dataset()
+    for q in store.quads():
+        ds.graph(from_ox(q.graph_name)).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    return ds.serialize(format="json-ld", indent=2).encode("utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,416 @@
+"""From a parsed report to mentions, relations and observations.
+
+The NLP pipeline finds names (NorNE labels); this module types them into the
+ontology from Norwegian morphology and context, finds concept mentions that
+are not names (clusters, networks, programmes written as compounds), and
+reads relations and value-creation figures from each sentence. Every record
+keeps its evidence: page, sentence and character offsets into the report text.
+
+The rules use only ``token.text``, ``token.lemma_`` and ``token.pos_``, so
+they work with kg's own pipeline and with spaCy's nb_core_news_* pipelines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import gazetteer
+from .document import HEADING, Document
+from .normalize import LEGAL_FORMS, clean, legal_form
+
+# ----------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact was read."""
+
+    page: int
+    sentence: str
+    start: int  # character offsets of the mention or fact in Document.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A typed mention of an entity in one sentence."""
+
+    text: str
+    label: str  # NorNE label, or CONCEPT for pattern-found concepts
+    type: str  # ontology class local name
+    evidence: Evidence
+    block: int
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation between two mentions (indices into the mention list)."""
+
+    subject: int
+    predicate: str  # ontology property local name
+    object: int
+    confidence: float
+    extractor: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A value-creation figure about a mention (index into the mention list)."""
+
+    subject: int
+    measure: str
+    value: float
+    unit: str
+    year: int | None
+    confidence: float
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything read from one report."""
+
+    mentions: tuple[Mention, ...]
+    relations: tuple[Relation, ...]
+    observations: tuple[Observation, ...]
+
+
+# ------------------------------------------------------------------ typing
+
+ACTOR_TYPES = ("Firm", "Organisation", "PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association",
+               "Network", "Cluster")
+PLACE_TYPES = ("Place", "County", "Region", "Municipality", "Locality", "Country")
+
+# Cues are word endings of Norwegian common nouns (Bokmål and Nynorsk), matched
+# against the last word of a name: "Gjøvik Kunnskapspark" ends in a
+# development-actor noun, "Høgskolen i Gjøvik" starts with a research noun.
+_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Cluster", ("klynge", "klynga", "klyngen", "klyngja")),
+    ("Network", ("nettverk", "nettverket", "nettverka", "gruppen", "gruppa", "alliansen", "forumet")),
+    ("Programme", ("programmet", "programmer", "program", "prosjektet", "prosjekt", "satsingen", "satsinga",
+                   "satsing", "initiativet", "ordningen", "ordninga")),
+    ("DevelopmentActor", ("kunnskapspark", "kunnskapsparken", "næringshage", "næringshagen", "inkubator",
+                          "inkubatoren", "forskningspark", "forskningsparken", "næringsutvikling", "utvikling",
+                          "vekstsenter", "etablerersenter", "tresenter", "torget", "innovasjon")),
+    ("ResearchOrEducation", ("høgskole", "høgskolen", "høyskole", "høyskolen", "universitet", "universitetet",
+                             "institutt", "instituttet", "forskning", "forsking", "forskningsråd", "lab",
+                             "akademi", "akademiet", "skole", "skolen", "senter", "senteret")),
+    ("PublicBody", ("kommune", "kommunen", "fylkeskommune", "fylkeskommunen", "regionråd", "regionrådet",
+                    "direktorat", "direktoratet", "departement", "departementet", "fylkesmann", "fylkesmannen",
+                    "statsforvalter", "statsforvaltaren", "tilsyn", "tilsynet", "etat", "etaten", "verk", "verket",
+                    "forsvaret", "regimentet", "sambandsregimentet", "stortinget", "regjeringen")),
+    ("Association", ("forening", "foreningen", "forbund", "forbundet", "lag", "laget", "landslag", "samvirke",
+                     "organisasjon", "organisasjonen", "råd", "rådet", "andelslag")),
+    ("Firm", ("konsernet", "konsern", "bruk", "fabrikk", "fabrikken", "fabrikker", "industrier", "industri",
+              "sagbruk", "meieri", "meierier", "bedriften", "selskapet", "verksted", "gruppen")),
+)
+_LEADING_CUES = {
+    "ResearchOrEducation": ("høgskolen", "høyskolen", "universitetet", "instituttet", "senter", "senteret"),
+    "PublicBody": ("fylkeskommunen", "kommunen", "statsforvalteren", "fylkesmannen"),
+}
+_PROGRAMME_CODE = re.compile(r"^[A-ZÆØÅ]{2,}[-\s]?\d{2,4}$")  # VS2010, FRAM-2005
+
+
+def type_name(text: str, label: str) -> str | None:
+    """The ontology class of a name with a NorNE label, or None to drop it.
+
+    Persons, events and derived adjectives are not actors of the graph.
+    """
+    name = clean(text)
+    if label in ("PER", "EVT", "DRV", "MISC") or len(name) < 2 or name.upper() in LEGAL_FORMS:
+        return None
+    if label in ("GPE_LOC", "LOC"):
+        return "Place"
+    if legal_form(name):
+        return "Firm"
+    if _PROGRAMME_CODE.match(name):
+        return "Programme"
+    cue = _cue_type(name)
+    if cue:
+        return cue
+    if label == "GPE_ORG":
+        return "Place"
+    if label == "PROD":
+        return None
+    return "Organisation"
+
+
+def _cue_type(name: str) -> str | None:
+    words = name.lower().split()
+    if not words:
+        return None
+    for kind, cues in _LEADING_CUES.items():
+        if words[0] in cues:
+            return kind
+    last = words[-1].strip("-")
+    for kind, cues in _CUES:
+        if last in cues or any(last.endswith(c) and len(last) > len(c) + 2 for c in cues if len(c) > 4):
+            return kind
+    return None
+
+
+# -------------------------------------------------------- concept finder
+
+# Compound nouns that name clusters, networks and programmes without being
+# proper names: "lettmetallklynga", "informasjonssikkerhetsnettverket",
+# "Arena-programmet". Definite forms refer to a specific one.
+_CONCEPT = re.compile(
+    r"^(?P<stem>[a-zæøå][\w-]{3,})(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet)$",
+    re.IGNORECASE,
+)
+_CONCEPT_TYPES = {"klynga": "Cluster", "klyngen": "Cluster", "klyngja": "Cluster", "nettverket": "Network",
+                  "nettverka": "Network", "programmet": "Programme"}
+_GENERIC_STEMS = {"bedrifts", "innovasjons", "samarbeids", "kompetanse", "nærings", "regionale", "lokale",
+                  "formelle", "dette", "denne", "sosiale", "hele", "egne", "bransje", "industri", "person"}
+
+
+def find_concepts(doc: Doc) -> list[Span]:
+    """Spans of compound cluster/network/programme nouns, labelled with their class."""
+    spans = []
+    for token in doc:
+        m = _CONCEPT.match(token.text)
+        if not m or token.ent_type_ or m.group("stem").lower().strip("-") in _GENERIC_STEMS:
+            continue
+        spans.append(Span(doc, token.i, token.i + 1, label=_CONCEPT_TYPES[m.group("head").lower()]))
+    return spans
+
+
+@Language.factory(
+    "kg_concepts",
+    requires=["token.text"],
+    assigns=["doc.spans"],
+    default_config={"spans_key": "kg_concepts"},
+)
+def make_concept_finder(nlp: Language, name: str, spans_key: str):
+    """spaCy component: store :func:`find_concepts` spans in ``doc.spans[spans_key]``."""
+
+    def concept_finder(doc: Doc) -> Doc:
+        doc.spans[spans_key] = find_concepts(doc)
+        return doc
+
+    return concept_finder
+
+
+def add_components(nlp: Language) -> Language:
+    """Add kg's extraction components to a loaded pipeline, once."""
+    if "kg_concepts" not in nlp.pipe_names:
+        nlp.add_pipe("kg_concepts", last=True)
+    return nlp
+
+
+# ------------------------------------------------------------- relations
+
+_LOC_PREPS = {"i", "på", "fra", "ved"}
+_FOUNDED = re.compile(r"\b(etablert|etablerte|startet|starta|stiftet|stifta|grunnlagt|opprettet|oppretta)\b"
+                      r"[^.]{0,40}?\b(?:i|år)\s+((?:18|19|20)\d\d)\b", re.IGNORECASE)
+_OWNS = re.compile(r"\b(eies|eid|eiet|eigd|eiges)\b(?:[^.]{0,30}?)\bav\b", re.IGNORECASE)
+_OPERATES = re.compile(r"\b(operatør|prosjektleder|prosjekteier|vertskap|sekretariat)\b", re.IGNORECASE)
+_MEMBER = re.compile(r"\b(medlem|medlemmer|deltaker|deltakere|deltar|deltek|består av|inngår)\b", re.IGNORECASE)
+
+
+def sentence_relations(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Relation]:
+    """Relations between the mentions of one sentence.
+
+    ``ments`` holds (mention index, mention, first token, end token) in
+    sentence order. Rules:
+
+    * locatedIn: actor followed by "i/på/ved/fra" and a place ("TreTorget AS i
+      Kirkenær"); actor followed by a place in brackets ("Telenor (Lillehammer)");
+      an enumeration of actors joined by commas and "og" before "i PLACE".
+    * participatesIn / operates / owns / memberOf by cue words between an
+      actor and a programme, network or cluster.
+    """
+    doc = sent.doc
+    out: list[Relation] = []
+    for pos, (mi, m, start, end) in enumerate(ments):
+        if m.type not in ACTOR_TYPES and m.type != "Programme":
+            continue
+        group_end = pos
+        # extend over an enumeration "A, B og C"
+        while group_end + 1 < len(ments):
+            gap = doc[ments[group_end][3] : ments[group_end + 1][2]].text.strip()
+            if gap in (",", "og", "og", ", og", "samt") and ments[group_end + 1][1].type in ACTOR_TYPES:
+                group_end += 1
+            else:
+                break
+        if group_end + 1 >= len(ments):
+            continue
+        nxt_i, nxt, nstart, _ = ments[group_end + 1]
+        if nxt.type not in PLACE_TYPES:
+            continue
+        between = doc[ments[group_end][3] : nstart]
+        words = [t.text.lower() for t in between]
+        if words in (["i"], ["på"], ["ved"], ["fra"], ["("]) or (len(words) == 2 and words[0] in _LOC_PREPS):
+            conf = 0.9 if group_end == pos else 0.8
+            extractor = "pattern:actor-prep-place" if words != ["("] else "pattern:actor-bracket-place"
+            out.append(Relation(mi, "locatedIn", nxt_i, conf, extractor, ev))
+    text = sent.text
+    actors = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES]
+    targets = [(mi, m) for mi, m, _, _ in ments if m.type in ("Programme", "Network", "Cluster")]
+    for ai, a in actors:
+        for ti, t in targets:
+            if ai == ti or a.text == t.text:
+                continue
+            if _OPERATES.search(text) and t.type == "Programme":
+                out.append(Relation(ai, "operates", ti, 0.6, "cue:operates", ev))
+            elif t.type == "Programme" and a.type not in ("Network", "Cluster"):
+                out.append(Relation(ai, "participatesIn", ti, 0.5, "cooccurrence:programme", ev))
+            elif t.type in ("Network", "Cluster") and _MEMBER.search(text) and a.type not in ("Network", "Cluster"):
+                out.append(Relation(ai, "memberOf", ti, 0.6, "cue:member", ev))
+    m = _OWNS.search(text)
+    if m and len(actors) >= 2:
+        owned = [x for x in actors if x[1].evidence.start - ev.start < m.start()]
+        owners = [x for x in actors if x[1].evidence.start - ev.start > m.end()]
+        for oi, _ in owners:
+            for di, _ in owned[-1:]:
+                out.append(Relation(oi, "owns", di, 0.7, "cue:owned-by", ev))
+    return out
+
+
+def founded_years(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Observation]:
+    """"X ble etablert/startet/stiftet i 2001" as a ``founded`` figure about the
+    first actor or programme of the sentence."""
+    m = _FOUNDED.search(sent.text)
+    actors = [mi for mi, men, _, _ in ments if men.type in (*ACTOR_TYPES, "Programme")]
+    if not m or not actors:
+        return []
+    year = int(m.group(2))
+    return [Observation(actors[0], "founded", year, "year", year, 0.7, ev)]
+
+
+# ----------------------------------------------------------- observations
+
+_NUMBER = r"(\d{1,3}(?:[. ]\d{3})+|\d+(?:,\d+)?)"
+_MEASURES = (
+    ("employees", "persons", re.compile(_NUMBER + r"\s+(?:ansatte|tilsette|sysselsatte|årsverk)\b", re.I)),
+    ("jobs", "jobs", re.compile(_NUMBER + r"\s+(?:arbeidsplasser)\b", re.I)),
+    ("firms", "firms", re.compile(_NUMBER + r"\s+(?:bedrifter|bedrifta|foretak|selskaper|verksemder)\b", re.I)),
+    ("members", "members", re.compile(_NUMBER + r"\s+(?:medlemmer|medlemer|deltakere|aktører)\b", re.I)),
+    ("inhabitants", "persons", re.compile(_NUMBER + r"\s+(?:innbyggere|innbyggarar)\b", re.I)),
+    ("students", "persons", re.compile(_NUMBER + r"\s+(?:studenter)\b", re.I)),
+    ("money", "NOK", re.compile(r"(?:kr\.?\s*)?" + _NUMBER + r"\s*(mill\.|millioner|mrd\.|milliarder|mnok)"
+                                r"\s*(?:kroner|kr\.?|NOK)?", re.I)),
+    ("share", "percent", re.compile(_NUMBER + r"\s*(?:prosent|%)", re.I)),
+)
+_SCALE = {"mill.": 1e6, "millioner": 1e6, "mnok": 1e6, "mrd.": 1e9, "milliarder": 1e9}
+_OBS_YEAR = re.compile(r"\b(?:i|år|per|pr\.|utgangen av)\s+((?:19|20)\d\d)\b")
+
+
+def parse_number(text: str) -> float:
+    """Norwegian number: "1.100" and "4 500" are thousands, "13,6" has a decimal comma."""
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
+        return float(text.replace(".", ""))
+    return float(text.replace(",", "."))
+
+
+def sentence_observations(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Observation]:
+    """Figures in a sentence, each about the nearest preceding actor or place."""
+    out = []
+    text = sent.text
+    year = _OBS_YEAR.search(text)
+    candidates = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES + PLACE_TYPES + ("Programme",)]
+    if not candidates:
+        return out
+    taken: list[tuple[int, int]] = []
+    for measure, unit, pattern in _MEASURES:
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            if measure != "money" and re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+                continue  # a year, not a count
+            taken.append((m.start(), m.end()))
+            value = parse_number(m.group(1))
+            if measure == "money":
+                value *= _SCALE.get(m.group(2).lower(), 1)
+            before = [c for c in candidates if c[1].evidence.start - sent.start_char <= m.start()]
+            subject = (before or candidates)[-1][0]
+            conf = 0.8 if before else 0.5
+            span_ev = Evidence(ev.page, ev.sentence, sent.start_char + m.start(), sent.start_char + m.end())
+            out.append(Observation(subject, measure, value, unit, int(year.group(1)) if year else None, conf, span_ev))
+    return out
+
+
+# --------------------------------------------------------------- driver
+
+
+def trim_span(span: Span) -> Span:
+    """Trim conjunctions and punctuation at the edges of a name, and extend a
+    leading institution noun over its place: "Høgskolen" + "i Gjøvik"."""
+    doc, start, end = span.doc, span.start, span.end
+    while end > start and (doc[end - 1].pos_ in ("CCONJ", "ADP", "PUNCT") or doc[end - 1].text in ("og", "i")):
+        if doc[end - 1].text == ")" and "(" in span.text:
+            break
+        end -= 1
+    while start < end and (doc[start].pos_ in ("CCONJ", "PUNCT") and doc[start].text not in ("«", '"')):
+        start += 1
+    if end - start == 1 and doc[start].text.lower() in _INSTITUTION_HEADS and end + 1 < len(doc):
+        if doc[end].text in ("i", "på") and doc[end + 1].text[:1].isupper():
+            end += 2
+            while end < len(doc) and doc[end].text[:1].isupper() and doc[end].pos_ == "PROPN":
+                end += 1
+    return Span(doc, start, end, label=span.label) if end > start else span
+
+
+_INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommunen", "kommunen", "instituttet"}
+
+
+def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) -> list[tuple[Mention, int, int]]:
+    spans = [(trim_span(e), e.label_) for e in doc.ents]
+    taken = {t.i for e, _ in spans for t in e}
+    spans += [(s, "CONCEPT") for s in doc.spans.get("kg_concepts", []) if s.start not in taken]
+    out = []
+    for span, label in sorted(spans, key=lambda x: x[0].start):
+        kind = span.label_ if label == "CONCEPT" else type_name(span.text, label)
+        if kind == "Organisation" and places.lookup(span.text):
+            kind = "Place"  # NorNE often tags regions acting as a community as ORG
+        if kind is None or not _plausible(span):
+            continue
+        sent = span.sent
+        ev = Evidence(page, sent.text.strip(), base + span.start_char, base + span.end_char)
+        out.append((Mention(clean(span.text), label, kind, ev, block_index), span.start, span.end))
+    return out
+
+
+def _plausible(span: Span) -> bool:
+    """Reject junk names: pronouns, lone lowercase words, digits, page furniture."""
+    text = clean(span.text)
+    if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text):
+        return False
+    if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
+        return False
+    return len(text) <= 120
+
+
+def extract(document: Document, nlp: Language, batch_size: int = 64) -> Extraction:
+    """Read mentions, relations and observations from every block of a report."""
+    add_components(nlp)
+    places = gazetteer.load()
+    mentions: list[Mention] = []
+    relations: list[Relation] = []
+    observations: list[Observation] = []
+    blocks = list(document.blocks)
+    texts = ((b.text, i) for i, b in enumerate(blocks))
+    for doc, i in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
+        block = blocks[i]
+        found = _block_mentions(doc, i, block.page, block.start, places)
+        indexed = []
+        for mention, start, end in found:
+            indexed.append((len(mentions), mention, start, end))
+            mentions.append(mention)
+        if block.kind == HEADING:
+            continue
+        for sent in doc.sents:
+            in_sent = [x for x in indexed if sent.start <= x[2] < sent.end]
+            if not in_sent:
+                continue
+            ev = Evidence(block.page, sent.text.strip(), block.start + sent.start_char, block.start + sent.end_char)
+            relations.extend(sentence_relations(sent, in_sent, ev))
+            observations.extend(sentence_observations(sent, in_sent, ev))
+            observations.extend(founded_years(sent, in_sent, ev))
+    return Extraction(tuple(mentions), tuple(relations), tuple(observations))

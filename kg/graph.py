@@ -1,0 +1,184 @@
+"""RDF for one report, the gazetteer and the ontology.
+
+Every fact is a plain triple in the report's named graph (easy SPARQL), and
+beside it an evidence node that names subject, predicate, object, report,
+page, sentence, character span, confidence and extractor. IRIs of entities,
+evidence and observations are minted deterministically, so ingesting the
+same report twice yields the same triples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from . import gazetteer
+from .document import Document
+from .extract import Evidence, Extraction
+from .ns import GRAPH, ID, KG
+from .resolve import Resolution
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+LANG = "nb"
+
+
+def report_graph_iri(sha256: str) -> URIRef:
+    """Named graph of a report, from the hash of its content."""
+    return GRAPH[f"report/{sha256[:32]}"]
+
+
+def report_iri(sha256: str) -> URIRef:
+    """The report's own node."""
+    return ID[f"report/{sha256[:32]}"]
+
+
+def entity_iri(key: str) -> URIRef:
+    """IRI of an entity key such as "actor/forestia" or a gazetteer place key."""
+    return ID[key]
+
+
+def _minted(kind: str, *parts) -> URIRef:
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
+    return ID[f"{kind}/{digest}"]
+
+
+def report_graph(document: Document, extraction: Extraction, resolution: Resolution) -> Graph:
+    """All triples of one report (to go into its named graph)."""
+    g = Graph()
+    g.bind("kg", str(KG))
+    g.bind("skos", str(SKOS))
+    g.bind("dcterms", str(DCTERMS))
+    report = report_iri(document.sha256)
+    _report_triples(g, report, document)
+    keys = resolution.mention_entity
+    for entity in resolution.entities:
+        node = entity_iri(entity.key)
+        g.add((node, KG.mentionedIn, report))
+        if not entity.gazetteer:
+            g.add((node, RDF.type, getattr(KG, entity.type)))
+            g.add((node, SKOS.prefLabel, Literal(entity.label, lang=LANG)))
+            labels = _main_label(extraction, entity.mentions)
+            if labels:
+                g.add((node, KG.nerLabel, Literal(labels)))
+            _place_parts(g, node, entity)
+        for alias in entity.aliases:
+            g.add((node, SKOS.altLabel, Literal(alias, lang=LANG)))
+    for i, mention in enumerate(extraction.mentions):
+        node = entity_iri(keys[i])
+        _evidence(g, report, node, KG.mentionedIn, report, mention.evidence, 1.0, f"ner:{mention.label}")
+    for rel in resolution.relations:
+        s, o = entity_iri(keys[rel.subject]), entity_iri(keys[rel.object])
+        p = getattr(KG, rel.predicate)
+        g.add((s, p, o))
+        _evidence(g, report, s, p, o, rel.evidence, rel.confidence, rel.extractor)
+    for obs in extraction.observations:
+        subject = entity_iri(keys[obs.subject])
+        if obs.measure == "founded":
+            year = Literal(str(int(obs.value)), datatype=XSD.gYear)
+            g.add((subject, KG.foundedYear, year))
+            _evidence(g, report, subject, KG.foundedYear, year, obs.evidence, obs.confidence, "pattern:founded")
+            continue
+        node = _minted("observation", document.sha256, keys[obs.subject], obs.measure, obs.value, obs.evidence.start)
+        g.add((node, RDF.type, KG.Observation))
+        g.add((node, KG.about, subject))
+        g.add((node, KG.measure, Literal(obs.measure)))
+        g.add((node, KG.value, Literal(_decimal(obs.value), datatype=XSD.decimal)))
+        g.add((node, KG.unit, Literal(obs.unit)))
+        if obs.year:
+            g.add((node, KG.refYear, Literal(str(obs.year), datatype=XSD.gYear)))
+        _evidence(g, report, node, KG.about, subject, obs.evidence, obs.confidence, "pattern:figure")
+    return g
+
+
+def _main_label(extraction: Extraction, mentions: tuple[int, ...]) -> str | None:
+    """The most frequent NorNE label among an entity's mentions."""
+    labels = [extraction.mentions[i].label for i in mentions]
+    return max(set(labels), key=labels.count) if labels else None
+
+
+def _decimal(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _report_triples(g: Graph, report: URIRef, document: Document) -> None:
+    g.add((report, RDF.type, KG.Report))
+    g.add((report, DCTERMS.title, Literal(document.title or Path(document.path).stem, lang=LANG)))
+    for author in document.authors:
+        g.add((report, DCTERMS.creator, Literal(author)))
+    if document.series:
+        g.add((report, KG.series, Literal(document.series)))
+        g.add((report, KG.seriesNumber, Literal(document.number)))
+        g.add((report, DCTERMS.identifier, Literal(document.series_label)))
+    if document.year:
+        g.add((report, DCTERMS.issued, Literal(str(document.year), datatype=XSD.gYear)))
+    g.add((report, KG.contentHash, Literal(document.sha256)))
+    g.add((report, KG.sourceFile, Literal(Path(document.path).name)))
+    g.add((report, KG.pageCount, Literal(document.page_count, datatype=XSD.integer)))
+
+
+def _evidence(g: Graph, report, s, p, o, ev: Evidence, confidence: float, extractor: str) -> None:
+    node = _minted("evidence", report, s, p, o, ev.start, extractor)
+    g.add((node, RDF.type, KG.Evidence))
+    g.add((node, KG.subject, s))
+    g.add((node, KG.predicate, p))
+    if isinstance(o, URIRef):
+        g.add((node, KG.object, o))
+    g.add((node, KG.inReport, report))
+    g.add((node, KG.page, Literal(ev.page, datatype=XSD.integer)))
+    g.add((node, KG.sentence, Literal(ev.sentence)))
+    g.add((node, KG.charStart, Literal(ev.start, datatype=XSD.integer)))
+    g.add((node, KG.charEnd, Literal(ev.end, datatype=XSD.integer)))
+    g.add((node, KG.confidence, Literal(_decimal(round(confidence, 3)), datatype=XSD.decimal)))
+    g.add((node, KG.extractor, Literal(extractor)))
+
+
+def _place_parts(g: Graph, node: URIRef, entity) -> None:
+    """A compound place not in the gazetteer ("Raufoss-Toten") is part of the places it names."""
+    if not entity.key.startswith("place/other/"):
+        return
+    gaz = gazetteer.load()
+    parts = [gaz.best(p) for p in entity.label.split("-")]
+    if len(parts) > 1 and all(parts):
+        for place in parts:
+            g.add((node, KG.partOf, entity_iri(place.key)))
+
+
+def gazetteer_graph() -> Graph:
+    """Counties, municipalities, former counties, regions and localities with kg:partOf."""
+    g = Graph()
+    gaz = gazetteer.load()
+    for place in gaz.places.values():
+        node = entity_iri(place.key)
+        g.add((node, RDF.type, getattr(KG, place.kind)))
+        g.add((node, SKOS.prefLabel, Literal(place.label, lang=LANG)))
+        g.add((node, RDFS.label, Literal(place.label, lang=LANG)))
+        for alt in place.alt_labels:
+            g.add((node, SKOS.altLabel, Literal(alt, lang=LANG)))
+        for parent in place.parents:
+            g.add((node, KG.partOf, entity_iri(parent)))
+        if place.number and place.kind == "Municipality":
+            g.add((node, KG.municipalityNumber, Literal(place.number)))
+        elif place.number and place.kind == "County":
+            g.add((node, KG.countyNumber, Literal(place.number)))
+        if place.former:
+            g.add((node, KG.former, Literal(True)))
+        if place.lat is not None:
+            g.add((node, KG.latitude, Literal(f"{place.lat:.6f}", datatype=XSD.decimal)))
+            g.add((node, KG.longitude, Literal(f"{place.lon:.6f}", datatype=XSD.decimal)))
+    return g
+
+
+def ontology_graph() -> Graph:
+    """The ontology and SHACL shapes from ``ontology/``, or the packaged copy."""
+    g = Graph()
+    g.parse(ontology_path("kg.ttl"), format="turtle")
+    return g
+
+
+def ontology_path(name: str) -> Path:
+    """Path of an ontology file, from the source tree or the installed package."""
+    packaged = Path(__file__).parent / "ontology" / name
+    return packaged if packaged.is_file() else ONTOLOGY_DIR / name

@@ -1,0 +1,102 @@
+"""The Norwegian spaCy pipeline: loading it once, and tuning its tokenizer.
+
+kg ships its own pipeline (``kg/models/nb_kg``), trained on NorNE Bokmål and
+Nynorsk by :mod:`kg.train`, because the official spaCy Norwegian pipelines are
+not installable offline and cover Bokmål only. Any installed spaCy pipeline
+with NorNE labels (e.g. ``nb_core_news_lg``) can be chosen instead with
+``--model`` or ``KG_SPACY_MODEL``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.util import registry
+
+from .errors import ModelError
+
+#: Directory of the pipeline shipped inside the package.
+SHIPPED_MODEL = Path(__file__).parent / "models" / "nb_kg"
+#: Environment variable that selects another pipeline.
+MODEL_ENV = "KG_SPACY_MODEL"
+
+# Abbreviations frequent in Norwegian reports that spaCy's nb defaults split.
+_ABBREVIATIONS = (
+    "Tlf.", "tlf.", "Kap.", "kap.", "Jf.", "jf.", "Avd.", "avd.", "Mill.", "mill.",
+    "Mrd.", "mrd.", "Nr.", "nr.", "Kr.", "kr.", "Bl.a.", "bl.a.", "Ca.", "ca.",
+    "Evt.", "evt.", "Inkl.", "inkl.", "Ekskl.", "ekskl.", "Iht.", "iht.", "Pga.", "pga.",
+    "Mht.", "mht.", "Vedr.", "vedr.", "Tab.", "tab.", "Fig.", "fig.", "Bd.", "bd.",
+    "Red.", "red.", "Årsv.", "årsv.", "Ansv.", "ansv.", "Stud.", "stud.", "St.meld.",
+    "St.prp.", "Ot.prp.", "Meld.", "NOU", "m.fl.", "m.m.", "o.l.", "osv.", "etc.",
+)
+# Legal forms written with a slash, kept whole so that "A/S" marks a firm.
+_SLASH_FORMS = ("A/S", "A/L", "a/s", "L/L")
+
+
+def customize_tokenizer(nlp: Language) -> Language:
+    """Add Norwegian report conventions to the tokenizer of ``nlp``.
+
+    spaCy's nb defaults already keep hyphenated compounds ("Raufoss-Toten",
+    "FoU-miljø") and numbers ("1.100", "2004:116") whole; this adds
+    abbreviations common in reports and legal forms such as "A/S". The rules
+    are stored with the tokenizer, so a saved pipeline keeps them.
+    """
+    for text in (*_ABBREVIATIONS, *_SLASH_FORMS):
+        nlp.tokenizer.add_special_case(text, [{"ORTH": text}])
+    return nlp
+
+
+@registry.callbacks("kg.norwegian_tokenizer.v1")
+def make_tokenizer_callback():
+    """Config callback for ``[initialize.before_init]`` in the training config."""
+    return customize_tokenizer
+
+
+_lock = threading.Lock()
+_loaded: dict[str, Language] = {}
+
+
+def model_name(model: str | os.PathLike | None = None) -> str:
+    """Resolve which pipeline to use: argument, then environment, then shipped."""
+    return str(model or os.environ.get(MODEL_ENV) or SHIPPED_MODEL)
+
+
+def load(model: str | os.PathLike | None = None) -> Language:
+    """Load a spaCy pipeline once per process and return it.
+
+    Args:
+        model: an installed pipeline name or a directory; ``None`` reads
+            ``KG_SPACY_MODEL`` and falls back to the shipped pipeline.
+
+    Raises:
+        ModelError: the name is neither an installed package nor a pipeline directory.
+    """
+    name = model_name(model)
+    with _lock:
+        if name not in _loaded:
+            _loaded[name] = _load_uncached(name)
+        return _loaded[name]
+
+
+def _load_uncached(name: str) -> Language:
+    path = Path(name)
+    if not (path.is_dir() or spacy.util.is_package(name)):
+        raise ModelError(
+            f"spaCy pipeline {name!r} not found; use the shipped model (no --model), "
+            f"a pipeline directory, or an installed package: {', '.join(installed_pipelines()) or 'none installed'}"
+        )
+    if path == SHIPPED_MODEL and not (path / "meta.json").is_file():
+        raise ModelError(f"the shipped model is missing at {path}; reinstall kg or run 'kg train'")
+    try:
+        return spacy.load(name)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load spaCy pipeline {name!r}: {exc}") from exc
+
+
+def installed_pipelines() -> list[str]:
+    """Names of spaCy pipeline packages installed in this environment."""
+    return sorted(spacy.util.get_installed_models())

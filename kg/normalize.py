@@ -1,0 +1,57 @@
+"""Name normalisation shared by typing, resolution and IRI minting.
+
+Keeping one definition of "the same name" is what makes the same firm in two
+reports one node: IRIs are minted from :func:`slug` of the normalised name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Norwegian legal forms that mark a firm, with their written variants.
+LEGAL_FORMS = {
+    "AS": "AS", "A/S": "AS", "A.S.": "AS", "A.S": "AS",
+    "ASA": "ASA", "SA": "SA", "BA": "BA", "ANS": "ANS", "DA": "DA", "NUF": "NUF",
+    "KS": "KS", "SF": "SF", "HF": "HF", "IKS": "IKS", "A/L": "AL", "AL": "AL",
+}
+_LEGAL_RE = re.compile(r"(?:^|\s)(" + "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True)) + r")$")
+_TRANSLIT = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa"})
+_PUNCT = re.compile(r"[^\w\s/-]+")
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Collapse white space, unify dashes and quotes, trim punctuation at the ends."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00ad", "").replace("–", "-").replace("—", "-").replace("\u2011", "-")
+    text = _SPACE.sub(" ", text).strip()
+    return text.strip(" ,.;:«»\"'()[]")
+
+
+def legal_form(name: str) -> str | None:
+    """The canonical legal form a name ends with ("Hydro ASA" → "ASA"), or None."""
+    m = _LEGAL_RE.search(clean(name))
+    return LEGAL_FORMS[m.group(1)] if m else None
+
+
+def strip_legal_form(name: str) -> str:
+    """The name without its trailing legal form."""
+    name = clean(name)
+    m = _LEGAL_RE.search(name)
+    return name[: m.start()].strip() if m else name
+
+
+def fold(name: str) -> str:
+    """A case-, punctuation- and space-insensitive key for comparing names."""
+    name = clean(name).lower().replace("-", " ").replace("/", " ")
+    name = _PUNCT.sub(" ", name)
+    return _SPACE.sub(" ", name).strip()
+
+
+def slug(name: str) -> str:
+    """An ASCII IRI segment from a name: "Østre Toten" → "ostre-toten"."""
+    text = fold(name).translate(_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text or "x"

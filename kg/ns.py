@@ -1,0 +1,90 @@
+"""The kg ontology as a closed rdflib namespace, plus the IRI bases kg mints in.
+
+``KG`` mirrors ``ontology/kg.ttl``; ``_fail = True`` makes a misspelt term an
+error at import time instead of a silent new IRI. A test checks that every
+term here is declared in the Turtle file and vice versa.
+"""
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+
+class KG(DefinedNamespace):
+    """Terms of the kg ontology (``ontology/kg.ttl``)."""
+
+    _NS = Namespace("https://w3id.org/kg-no/ontology#")
+    _fail = True
+
+    # classes
+    Report: URIRef
+    Actor: URIRef
+    Firm: URIRef
+    Organisation: URIRef
+    PublicBody: URIRef
+    ResearchOrEducation: URIRef
+    DevelopmentActor: URIRef
+    Association: URIRef
+    Network: URIRef
+    Cluster: URIRef
+    Programme: URIRef
+    Place: URIRef
+    Country: URIRef
+    County: URIRef
+    Region: URIRef
+    Municipality: URIRef
+    Locality: URIRef
+    Sector: URIRef
+    Observation: URIRef
+    Evidence: URIRef
+    # relations
+    locatedIn: URIRef
+    activeIn: URIRef
+    partOf: URIRef
+    memberOf: URIRef
+    participatesIn: URIRef
+    operates: URIRef
+    owns: URIRef
+    inSector: URIRef
+    mentionedIn: URIRef
+    foundedYear: URIRef
+    nerLabel: URIRef
+    # places
+    municipalityNumber: URIRef
+    countyNumber: URIRef
+    former: URIRef
+    latitude: URIRef
+    longitude: URIRef
+    # reports
+    series: URIRef
+    seriesNumber: URIRef
+    contentHash: URIRef
+    sourceFile: URIRef
+    pageCount: URIRef
+    # observations
+    about: URIRef
+    measure: URIRef
+    value: URIRef
+    unit: URIRef
+    refYear: URIRef
+    # evidence
+    evidence: URIRef
+    subject: URIRef
+    predicate: URIRef
+    object: URIRef
+    inReport: URIRef
+    page: URIRef
+    sentence: URIRef
+    charStart: URIRef
+    charEnd: URIRef
+    confidence: URIRef
+    extractor: URIRef
+
+
+#: Base of the IRIs kg mints for entities, reports and evidence.
+ID = Namespace("https://w3id.org/kg-no/id/")
+#: Base of named-graph IRIs.
+GRAPH = Namespace("https://w3id.org/kg-no/graph/")
+#: The graph holding counties, municipalities and regions.
+GAZETTEER_GRAPH = GRAPH["gazetteer"]
+#: The graph holding the ontology itself, so queries can follow rdfs:subClassOf.
+ONTOLOGY_GRAPH = GRAPH["ontology"]

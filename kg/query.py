@@ -1,0 +1,232 @@
+"""Named, parameterised queries: the questions users ask every day.
+
+One place defines them for the CLI and the library. User input (a region
+name, a class name) is bound as an RDF term through the store's
+substitutions; it is never pasted into SPARQL text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+
+from .errors import QueryError
+from .ns import KG
+from .store import OxigraphStore
+
+PREFIXES = """
+PREFIX kg: <https://w3id.org/kg-no/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+#: Link kinds of ``actors --region`` and the properties behind them.
+LINKS = {"located": KG.locatedIn, "active": KG.activeIn}
+
+_ACTOR_CLASSES = ("Firm", "PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association", "Network",
+                  "Cluster", "Organisation", "Programme", "Actor")
+
+PLACES_NAMED = PREFIXES + """
+SELECT DISTINCT ?place ?name WHERE {
+  ?place a ?cls ; skos:prefLabel|skos:altLabel ?label .
+  ?cls rdfs:subClassOf* kg:Place .
+  FILTER(LCASE(STR(?label)) = LCASE(STR(?name)))
+}
+"""
+
+ACTORS_IN_REGION = PREFIXES + """
+SELECT ?region ?actor ?type ?label ?link ?place ?placeLabel ?page ?sentence ?report ?confidence WHERE {
+  ?place kg:partOf* ?region .
+  ?actor ?link ?place .
+  VALUES ?link { kg:locatedIn kg:activeIn }
+  ?actor a ?type ; skos:prefLabel ?label .
+  ?type rdfs:subClassOf* kg:Actor .
+  OPTIONAL { ?place skos:prefLabel ?placeLabel }
+  OPTIONAL {
+    ?ev kg:subject ?actor ; kg:predicate ?link ; kg:object ?place ;
+        kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r ; kg:confidence ?confidence .
+    ?r dcterms:title ?report .
+  }
+}
+"""
+
+ENTITIES = PREFIXES + """
+SELECT ?root ?entity ?type ?label (COUNT(DISTINCT ?report) AS ?reports) WHERE {
+  ?entity kg:mentionedIn ?report ; a ?type ; skos:prefLabel ?label .
+  ?type rdfs:subClassOf* ?root .
+} GROUP BY ?root ?entity ?type ?label ORDER BY ?label
+"""
+
+ALIASES = PREFIXES + """
+SELECT ?entity ?alias WHERE { ?entity kg:mentionedIn ?r ; skos:altLabel ?alias }
+"""
+
+REPORTS = PREFIXES + """
+SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages WHERE {
+  GRAPH ?g {
+    ?report a kg:Report ; dcterms:title ?title ; kg:sourceFile ?source ; kg:contentHash ?hash ;
+            kg:pageCount ?pages .
+    OPTIONAL { ?report dcterms:identifier ?series }
+    OPTIONAL { ?report dcterms:issued ?year }
+  }
+} ORDER BY ?source
+"""
+
+MEMBERS = PREFIXES + """
+SELECT ?name ?actor ?type ?label ?page ?sentence WHERE {
+  ?group skos:prefLabel|skos:altLabel ?glabel .
+  FILTER(LCASE(STR(?glabel)) = LCASE(STR(?name)))
+  ?actor kg:memberOf|kg:participatesIn ?group ; a ?type ; skos:prefLabel ?label .
+  OPTIONAL { ?ev kg:subject ?actor ; kg:object ?group ; kg:page ?page ; kg:sentence ?sentence }
+}
+"""
+
+
+@dataclass
+class Row:
+    """One entity in an answer, with its links and their evidence."""
+
+    iri: str
+    label: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "type": self.type, "iri": self.iri, "aliases": self.aliases, "links": self.links}
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _most_specific(types: set[str]) -> str:
+    for cls in _ACTOR_CLASSES:
+        if cls in types:
+            return cls
+    return sorted(types)[0] if types else "Actor"
+
+
+def _aliases(store: OxigraphStore) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in store.select(ALIASES):
+        out[str(r["entity"])].add(str(r["alias"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def find_places(store: OxigraphStore, name: str) -> list[URIRef]:
+    """Places whose label or alternative label is ``name`` (case-insensitive)."""
+    name = name.strip()
+    hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
+    if not hits and name.endswith("s"):
+        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name[:-1])})]
+    return hits
+
+
+def actors_in_region(store: OxigraphStore, name: str, link: str | None = None) -> list[Row]:
+    """Actors linked to a place or any place inside it, each once, with evidence.
+
+    Args:
+        name: a county, region, municipality or locality name ("Innlandet", "Glåmdalen").
+        link: "located" or "active" to keep one kind of link; None keeps both.
+
+    Raises:
+        QueryError: no place has that name, or the link kind is unknown.
+    """
+    if link and link not in LINKS:
+        raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
+    places = find_places(store, name)
+    if not places:
+        raise QueryError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    rows: dict[str, Row] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    seen_links = set()
+    for region in places:
+        for r in store.select(ACTORS_IN_REGION, {"region": region}):
+            kind = _local(r["link"])
+            if link and r["link"] != LINKS[link]:
+                continue
+            iri = str(r["actor"])
+            types[iri].add(_local(r["type"]))
+            row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            key = (iri, kind, str(r["place"]), str(r.get("sentence")))
+            if key in seen_links:
+                continue
+            seen_links.add(key)
+            row.links.append({
+                "link": kind,
+                "place": str(r["placeLabel"]) if r.get("placeLabel") else _local(r["place"]),
+                "report": str(r["report"]) if r.get("report") else None,
+                "page": int(r["page"]) if r.get("page") is not None else None,
+                "sentence": str(r["sentence"]) if r.get("sentence") else None,
+                "confidence": float(r["confidence"]) if r.get("confidence") is not None else None,
+            })
+    aliases = _aliases(store)
+    for iri, row in rows.items():
+        row.type = _most_specific(types[iri])
+        row.aliases = aliases.get(iri, [])
+    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+
+
+def entities(store: OxigraphStore, type_name: str | None = None) -> list[Row]:
+    """Entities mentioned in the stored reports, optionally of one class (and its subclasses)."""
+    root = KG.Actor if type_name is None else _class(type_name)
+    rows: dict[str, Row] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    roots = [root] if type_name else [KG.Actor, KG.Programme, KG.Place, KG.Sector]
+    for r_root in roots:
+        for r in store.select(ENTITIES, {"root": r_root}):
+            iri = str(r["entity"])
+            types[iri].add(_local(r["type"]))
+            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+    aliases = _aliases(store)
+    for iri, row in rows.items():
+        ts = types[iri]
+        row.type = _most_specific(ts) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
+        row.aliases = aliases.get(iri, [])
+    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+
+
+def members(store: OxigraphStore, name: str) -> list[Row]:
+    """Members of (or participants in) a network, cluster or programme, each once."""
+    rows: dict[str, Row] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    for r in store.select(MEMBERS, {"name": Literal(name.strip())}):
+        iri = str(r["actor"])
+        types[iri].add(_local(r["type"]))
+        row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+        if r.get("sentence"):
+            row.links.append({"page": int(r["page"]), "sentence": str(r["sentence"])})
+    aliases = _aliases(store)
+    for iri, row in rows.items():
+        row.type = _most_specific(types[iri])
+        row.aliases = aliases.get(iri, [])
+    return sorted(rows.values(), key=lambda r: r.label.lower())
+
+
+def reports(store: OxigraphStore) -> list[dict]:
+    """Stored reports with their graph, title, series, year, file and size."""
+    out = []
+    for r in store.select(REPORTS):
+        out.append({
+            "graph": str(r["g"]),
+            "title": str(r["title"]),
+            "series": str(r["series"]) if r.get("series") else None,
+            "year": str(r["year"]) if r.get("year") else None,
+            "source": str(r["source"]),
+            "sha256": str(r["hash"]),
+            "pages": int(r["pages"]),
+            "triples": store.count(str(r["g"])),
+        })
+    return out
+
+
+def _class(name: str) -> URIRef:
+    try:
+        return getattr(KG, name)
+    except AttributeError:
+        raise QueryError(f"unknown class {name!r}; use one of the ontology classes, e.g. Firm, Organisation, "
+                         "Programme, Place, Cluster, Network") from None

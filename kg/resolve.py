@@ -1,0 +1,219 @@
+"""Entity resolution: from mentions to entities with one IRI each.
+
+Within a report, mentions merge when their normalised names agree (case,
+spacing, punctuation, legal-form variants such as "A/S" and "AS", genitive
+"-s"), when one is an acronym defined beside the other ("Raufoss
+Ammunisjonsfabrikk (RA)"), or when one is a bare head of a longer name that
+is a firm ("Forestia" and "Forestia AS"). Places link to the gazetteer. IRIs
+are minted from the normalised name, so the same firm in two reports is one
+node.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from . import gazetteer
+from .document import HEADING, Document
+from .extract import ACTOR_TYPES, Evidence, Extraction, Mention, Relation
+from .normalize import fold, legal_form, slug, strip_legal_form
+
+_ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
+_ACRONYM_BEFORE = re.compile(r"([A-ZÆØÅ][A-ZÆØÅa-zæøå&-]{1,11})\s*\(\s*$")
+#: Place kinds that frame a paragraph; counties and countries are too broad.
+_FRAMING_KINDS = ("Region", "Municipality", "Locality")
+_TYPE_RANK = {t: i for i, t in enumerate((
+    "Firm", "PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association", "Network", "Cluster",
+    "Programme", "Organisation",
+))}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A resolved entity: one IRI key, a type, a preferred label and aliases."""
+
+    key: str  # IRI path under kg's id namespace, e.g. "actor/forestia"
+    type: str
+    label: str
+    aliases: tuple[str, ...]
+    mentions: tuple[int, ...]  # indices into Extraction.mentions
+    gazetteer: bool = False  # the place is defined by the gazetteer graph
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Entities of one report, the entity of each mention, and framed links."""
+
+    entities: tuple[Entity, ...]
+    mention_entity: tuple[str, ...]  # entity key per mention
+    relations: tuple[Relation, ...]  # extracted relations plus context links
+
+
+def actor_key(name: str) -> str:
+    """Normalised identity of an actor or programme name."""
+    return slug(strip_legal_form(name))
+
+
+def resolve(extraction: Extraction, document: Document) -> Resolution:
+    """Resolve the mentions of one report into entities."""
+    gaz = gazetteer.load()
+    mentions = extraction.mentions
+    text = document.text
+    aliases = _acronym_aliases(mentions, text)
+    actor_names = {actor_key(m.text) for m in mentions if m.type != "Place"}
+    keys: list[str] = []
+    for m in mentions:
+        keys.append(_mention_key(m, gaz, aliases, actor_names))
+    keys = _merge_heads(mentions, keys)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, k in enumerate(keys):
+        groups[k].append(i)
+    entities = []
+    for key, idx in groups.items():
+        entities.append(_entity(key, idx, mentions, gaz, aliases))
+    relations = list(extraction.relations) + context_links(extraction, document, keys, gaz)
+    relations = [r for r in relations if keys[r.subject] != keys[r.object]]
+    return Resolution(tuple(entities), tuple(keys), tuple(relations))
+
+
+def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str]) -> str:
+    if m.type == "Place":
+        place = gaz.best(m.text)
+        if place:
+            return place.key
+        return f"place/other/{slug(_degenitive(m.text))}"
+    key = actor_key(m.text)
+    if key in aliases:
+        return aliases[key][0]
+    if m.text.endswith("s") and actor_key(m.text[:-1]) in actor_names:
+        key = actor_key(m.text[:-1])  # genitive "Telenors" → "Telenor"
+    family = "programme" if m.type == "Programme" else "actor"
+    return f"{family}/{key}"
+
+
+def _degenitive(name: str) -> str:
+    return name[:-1] if name.endswith("s") and len(name) > 4 else name
+
+
+def _acronym_aliases(mentions: tuple[Mention, ...], text: str) -> dict[str, tuple[str, str]]:
+    """Map acronym keys to (key of the long name they abbreviate, acronym as written).
+
+    Both "Long Name (LN)" and "LN (Long Name)" are read; the acronym's
+    letters must be the initials (or a prefix of the words) of the long name.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for m in mentions:
+        if m.type == "Place":
+            continue
+        after = _ACRONYM_AFTER.match(text[m.evidence.end : m.evidence.end + 16])
+        before = _ACRONYM_BEFORE.search(text[max(0, m.evidence.start - 16) : m.evidence.start])
+        for hit in (after, before):
+            if hit and _is_acronym_of(hit.group(1), m.text):
+                family = "programme" if m.type == "Programme" else "actor"
+                out[actor_key(hit.group(1))] = (f"{family}/{actor_key(m.text)}", hit.group(1))
+    return out
+
+
+def _is_acronym_of(short: str, long: str) -> bool:
+    letters = [c for c in short.upper() if c.isalpha()]
+    words = [w for w in re.split(r"[\s-]+", strip_legal_form(long)) if w]
+    if len(letters) < 2 or len(words) < 2 or short.upper() == long.upper():
+        return False
+    initials = "".join(w[0].upper() for w in words)
+    if "".join(letters) == initials or initials.startswith("".join(letters)):
+        return True
+    # letters spread over the words in order ("VaNu" ← "Valdres Næringsutvikling")
+    joined = "".join(words).upper()
+    pos = 0
+    for c in letters:
+        pos = joined.find(c, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return letters[0] == words[0][0].upper()
+
+
+def _merge_heads(mentions: tuple[Mention, ...], keys: list[str]) -> list[str]:
+    """Merge a bare name into the one firm whose name it starts ("Nordan" → "Nordan AS")."""
+    firms = defaultdict(set)
+    for m, k in zip(mentions, keys):
+        if m.type == "Firm" and legal_form(m.text):
+            firms[actor_key(m.text)].add(k)
+    out = []
+    for m, k in zip(mentions, keys):
+        family, _, name = k.partition("/")
+        if family == "actor" and name not in firms:
+            longer = {fk for fname, fks in firms.items() if fname.startswith(name + "-") for fk in fks}
+            if len(longer) == 1 and len(name) > 3:
+                k = longer.pop()
+        out.append(k)
+    return out
+
+
+def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliases: dict) -> Entity:
+    ms = [mentions[i] for i in idx]
+    if key.startswith("place/") and key in gaz.places:
+        place = gaz.places[key]
+        names = {m.text for m in ms} - {place.label}
+        return Entity(key, place.kind, place.label, tuple(sorted(names)), tuple(idx), gazetteer=True)
+    types = Counter(m.type for m in ms)
+    if any(legal_form(m.text) for m in ms):
+        kind = "Firm"
+    elif key.startswith("place/"):
+        kind = "Place"
+    else:
+        kind = min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99)))
+    labels = Counter(m.text for m in ms)
+    # prefer the fullest written form: with legal form, longest, most frequent
+    label = max(labels, key=lambda s: (legal_form(s) is not None, not s.endswith("s"), labels[s], len(s)))
+    names = {m.text for m in ms} | {short for k, short in aliases.values() if k == key}
+    names.discard(label)
+    return Entity(key, kind, label, tuple(sorted(names)), tuple(idx))
+
+
+def context_links(extraction: Extraction, document: Document, keys: list[str], gaz) -> list[Relation]:
+    """activeIn links from actors to the place that frames their paragraph.
+
+    A paragraph about "treindustrien i Glåmdalen" that lists firms links each
+    firm to Glåmdalen, even where a sentence does not repeat the region. The
+    frame is the one specific place (region, municipality or locality) named
+    in the paragraph, else the one named in the nearest heading above it.
+    Actors with an explicit locatedIn in the same sentence are skipped.
+    """
+    mentions = extraction.mentions
+    by_block: dict[int, list[int]] = defaultdict(list)
+    for i, m in enumerate(mentions):
+        by_block[m.block].append(i)
+    located = {(r.subject, r.evidence.start) for r in extraction.relations if r.predicate == "locatedIn"}
+    out: list[Relation] = []
+    frames: list[tuple[int, int | None]] = []  # (heading level, framing place) of open sections
+    for bi, block in enumerate(document.blocks):
+        framing = _framing_places(by_block.get(bi, []), keys, gaz)
+        if block.kind == HEADING:
+            level = block.level or 1
+            frames = [f for f in frames if f[0] < level]
+            inherited = frames[-1][1] if frames else None
+            frames.append((level, framing[0] if len(framing) == 1 else None if framing else inherited))
+            continue
+        heading_frame = frames[-1][1] if frames else None
+        frame = framing[0] if len(framing) == 1 else heading_frame if not framing else None
+        if frame is None:
+            continue
+        for i in by_block.get(bi, []):
+            m = mentions[i]
+            if m.type not in ACTOR_TYPES or any(s == i for s, _ in located):
+                continue
+            ev = Evidence(m.evidence.page, m.evidence.sentence, m.evidence.start, m.evidence.end)
+            out.append(Relation(i, "activeIn", frame, 0.5, "context:paragraph-place", ev))
+    return out
+
+
+def _framing_places(indices: list[int], keys: list[str], gaz) -> list[int]:
+    seen: dict[str, int] = {}
+    for i in indices:
+        place = gaz.places.get(keys[i])
+        if place and place.kind in _FRAMING_KINDS and keys[i] not in seen:
+            seen[keys[i]] = i
+    return list(seen.values())

@@ -1,0 +1,155 @@
+"""The training recipe for kg's Norwegian pipeline.
+
+Reads NorNE (Bokmål and Nynorsk) from a path, writes spaCy DocBin files, trains
+with the config in ``kg/training/nb_kg.cfg`` and a fixed seed, and copies the
+best pipeline with a model card into the package. ``python -m kg.train --help``
+or ``kg train --help`` lists the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from spacy.cli.train import train as spacy_train
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
+
+from . import nlp as kg_nlp  # noqa: F401  (registers the tokenizer callback)
+from .conllu import NER_LABELS, group_sentences, read_conllu, to_doc
+from .errors import DataError
+
+CONFIG = Path(__file__).parent / "training" / "nb_kg.cfg"
+DEFAULT_NORNE = Path("../shared/norne")
+LANGUAGES = ("nob", "nno")
+
+
+def write_docbin(paths: list[Path], out: Path) -> int:
+    """Convert CoNLL-U files into one DocBin file; return the sentence count."""
+    vocab = Vocab()
+    docbin = DocBin(attrs=["ORTH", "LEMMA", "POS", "SENT_START", "ENT_IOB", "ENT_TYPE"])
+    count = 0
+    for path in paths:
+        for group in group_sentences(read_conllu(path)):
+            docbin.add(to_doc(vocab, group))
+            count += len(group)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    docbin.to_disk(out)
+    return count
+
+
+def prepare(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = None) -> tuple[Path, Path]:
+    """Write train.spacy and dev.spacy for the given NorNE languages.
+
+    Args:
+        norne: the NorNE folder with one sub-folder per language.
+        work: where the DocBin files go.
+        languages: language folders to read ("nob", "nno").
+        limit: keep only the first ``limit`` sentences per file (smoke tests).
+    """
+    files = {split: [norne / lang / f"{split}.conllu" for lang in languages] for split in ("train", "dev")}
+    missing = [str(p) for ps in files.values() for p in ps if not p.is_file()]
+    if missing:
+        raise DataError(f"NorNE files not found: {', '.join(missing)}; pass --norne DIR")
+    out = {}
+    for split, paths in files.items():
+        if limit:
+            paths = _head(paths, work / "head", limit)
+        out[split] = work / f"{split}.spacy"
+        n = write_docbin(paths, out[split])
+        print(f"{split}: {n} sentences from {', '.join(str(p) for p in paths)}", file=sys.stderr)
+    return out["train"], out["dev"]
+
+
+def _head(paths: list[Path], folder: Path, limit: int) -> list[Path]:
+    """Copy the first ``limit`` sentences of each file, for quick runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    heads = []
+    for path in paths:
+        head = folder / f"{path.parent.name}-{path.name}"
+        blocks = path.read_text(encoding="utf-8").split("\n\n")[:limit]
+        head.write_text("\n\n".join(blocks) + "\n\n", encoding="utf-8")
+        heads.append(head)
+    return heads
+
+
+def train(
+    norne: Path = DEFAULT_NORNE,
+    output: Path = kg_nlp.SHIPPED_MODEL,
+    work: Path = Path("build/train"),
+    overrides: dict | None = None,
+    limit: int | None = None,
+) -> Path:
+    """Train the pipeline and install the best model with its card at ``output``."""
+    train_path, dev_path = prepare(Path(norne), Path(work), limit=limit)
+    settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    runs = Path(work) / "runs"
+    spacy_train(CONFIG, runs, overrides=settings)
+    best = runs / "model-best"
+    if output.exists():
+        shutil.rmtree(output)
+    shutil.copytree(best, output)
+    write_card(output, norne)
+    return output
+
+
+def write_card(model: Path, norne: Path) -> None:
+    """Complete meta.json with sources, licence and labels (the model card)."""
+    meta_path = model / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.update(
+        name="nb_kg",
+        version=meta.get("version", "0.1.0"),
+        description=(
+            "kg's Norwegian (Bokmål + Nynorsk) CPU pipeline: tokenizer tuned for report text, "
+            "tok2vec, morphologizer (UPOS), edit-tree lemmatizer, sentence segmenter and NorNE NER."
+        ),
+        author="kg",
+        license="CC0-1.0 (NorNE annotations); model weights CC0-1.0",
+        sources=[
+            {
+                "name": "NorNE (Norwegian Named Entities), Bokmål and Nynorsk",
+                "url": "https://github.com/ltgoslo/norne",
+                "license": "CC0-1.0",
+                "author": "Language Technology Group, University of Oslo; Schibsted; National Library of Norway",
+                "path": str(norne),
+            }
+        ],
+        ner_labels=list(NER_LABELS),
+    )
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python -m kg.train``."""
+    parser = argparse.ArgumentParser(prog="kg train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``kg train`` and ``python -m kg.train``."""
+    parser.add_argument("--norne", type=Path, default=DEFAULT_NORNE, help="NorNE folder (default ../shared/norne)")
+    parser.add_argument("--output", type=Path, default=kg_nlp.SHIPPED_MODEL, help="where the trained pipeline goes")
+    parser.add_argument("--work", type=Path, default=Path("build/train"), help="folder for data and checkpoints")
+    parser.add_argument("--max-steps", type=int, help="training steps (default from the config)")
+    parser.add_argument("--limit", type=int, help="sentences per file, for a quick trial run")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train with parsed arguments."""
+    overrides = {}
+    if args.max_steps:
+        overrides["training.max_steps"] = args.max_steps
+        overrides["training.eval_frequency"] = max(1, min(500, args.max_steps // 2))
+    out = train(args.norne, args.output, args.work, overrides, args.limit)
+    print(f"trained pipeline written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
