@@ -17,7 +17,6 @@ Steps, each a pure function over records from :mod:`kg.pdf`:
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass
 
@@ -186,12 +185,13 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def strip_furniture(pages: list[list[Row]], heights: list[float]) -> list[list[Row]]:
+def strip_furniture(pages: list[list[Row]], heights: list[float], series: str | None = None) -> list[list[Row]]:
     """Drop running headers, footers and page numbers.
 
     A row in the top or bottom zone is furniture when it is a bare page
-    number, or when its text (digits masked) recurs in that zone on at least
-    a third of the pages (and on at least two).
+    number, when it repeats the report's series label (short reports have
+    too few pages to see repetition), or when its text (digits masked) recurs
+    in that zone on at least a third of the pages (and on at least two).
     """
     zone_counts: Counter = Counter()
     for rows, height in zip(pages, heights):
@@ -206,7 +206,11 @@ def strip_furniture(pages: list[list[Row]], heights: list[float]) -> list[list[R
                 for r in rows
                 if not (
                     _in_edge(r, height)
-                    and (_PAGE_NUMBER.match(r.text) or zone_counts[_furniture_key(r.text)] >= threshold)
+                    and (
+                        _PAGE_NUMBER.match(r.text)
+                        or zone_counts[_furniture_key(r.text)] >= threshold
+                        or (series and r.page > 1 and r.text.strip() == series)
+                    )
                 )
             ]
         )
@@ -224,8 +228,11 @@ def body_style(rows: list[Row]) -> tuple[float, float]:
     """The most common font size and line spacing of body text."""
     sizes = Counter(round(r.size * 2) / 2 for r in rows for _ in range(max(1, len(r.text) // 20)))
     size = sizes.most_common(1)[0][0] if sizes else 10.0
-    gaps = [a.y - b.y for a, b in zip(rows, rows[1:]) if a.page == b.page and 0 < a.y - b.y < 3 * size]
-    spacing = statistics.median(gaps) if gaps else size * 1.3
+    body = [r for r in rows if abs(r.size - size) < 0.6]
+    gaps = Counter(
+        round((a.y - b.y) * 2) / 2 for a, b in zip(body, body[1:]) if a.page == b.page and 0 < a.y - b.y < 3 * size
+    )
+    spacing = gaps.most_common(1)[0][0] if gaps else size * 1.3
     return size, spacing
 
 
@@ -254,7 +261,7 @@ def to_blocks(rows: list[Row], body_size: float, spacing: float) -> list[tuple[s
             continues = (
                 kind == PARAGRAPH and prev_kind in (PARAGRAPH, BULLET) and close
                 and not (same_page and gap < 0)
-                and not (prev_kind == BULLET and row.x0 <= prev_rows[0].x0 + 1 and prev.text.endswith((".", ";")))
+                and not (prev_kind == BULLET and row.x0 <= prev_rows[0].x0 + 2)  # bullet text hangs indented
             )
             joins_heading = (
                 kind == HEADING and prev_kind == HEADING and same_page and abs(row.size - prev.size) < 0.5
@@ -371,7 +378,8 @@ def build_document(raw: RawPDF) -> Document:
     """Lay out a read PDF as a :class:`Document`."""
     pages = [reading_order(p) for p in raw.pages]
     meta = read_metadata([r for rows in pages[:2] for r in rows])
-    pages = strip_furniture(pages, [p.height for p in raw.pages])
+    series = f"{meta['series']} {meta['number']}" if meta["series"] else None
+    pages = strip_furniture(pages, [p.height for p in raw.pages], series)
     rows = [r for page_rows in pages for r in page_rows]
     size, spacing = body_style(rows)
     blocks: list[Block] = []
