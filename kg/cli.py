@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import KGError, QueryError
+from .errors import DataError, KGError, QueryError
 
 FORMATS = ("table", "json", "csv", "tsv")
 
@@ -264,6 +264,8 @@ def cmd_eval_ner(args) -> int:
     from . import nlp as kg_nlp
     from .evaluate import score_ner
 
+    if not args.file.is_file():
+        raise DataError(f"{args.file}: no such CoNLL-U file; pass the path of a NorNE .conllu file")
     scores = score_ner(kg_nlp.load(args.model), args.file)
     if args.json:
         print(json.dumps(scores.as_dict(), indent=2))

@@ -256,18 +256,20 @@ def to_blocks(rows: list[Row], body_size: float, spacing: float) -> list[tuple[s
             prev_kind, prev_rows = blocks[-1]
             prev = prev_rows[-1]
             same_page = prev.page == row.page
-            gap = prev.y - row.y if same_page else spacing
-            close = -spacing * 0.5 < gap <= spacing * 1.35 or not same_page
+            new_column = same_page and row.y > prev.y + spacing and row.x0 > prev.x0 + 50
+            flows = not same_page or new_column  # text may run on from the previous page or column
+            gap = spacing if flows else prev.y - row.y
+            close = -spacing * 0.5 < gap <= spacing * 1.35
             continues = (
                 kind == PARAGRAPH and prev_kind in (PARAGRAPH, BULLET) and close
-                and not (same_page and gap < 0)
-                and not (prev_kind == BULLET and row.x0 <= prev_rows[0].x0 + 2)  # bullet text hangs indented
+                and not (not flows and gap < 0)
+                and not (prev_kind == BULLET and row.x0 <= prev_rows[0].x0 + 2 and not flows)  # bullets hang
             )
             joins_heading = (
                 kind == HEADING and prev_kind == HEADING and same_page and abs(row.size - prev.size) < 0.5
                 and 0 < gap <= max(spacing, row.size * 1.4) * 1.1
             )
-            if continues and not (not same_page and prev.text.endswith((".", ":", "?", "!")) and row.text[:1].isupper()):
+            if continues and not (flows and prev.text.endswith((".", ":", "?", "!")) and row.text[:1].isupper()):
                 prev_rows.append(row)
                 continue
             if joins_heading and not _SECTION.match(row.text):
@@ -303,7 +305,9 @@ def join_lines(lines: list[str]) -> str:
                 text = text[:-1] + line
         else:
             text += " " + line
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    # "1990- tallet": a decade split where the source PDF had a hyphenation point
+    return re.sub(r"(\d)- (tallet|tallets|talet|årene|åra)\b", r"\1-\2", text)
 
 
 # -------------------------------------------------------------- metadata

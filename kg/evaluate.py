@@ -94,7 +94,7 @@ def score_ner(nlp: Language, path: str | Path, batch_size: int = 256) -> NERScor
         texts.append(text)
         gold_items.extend((i, s, e, label) for s, e, label in ents)
         words += len(sent.words)
-    disabled = [name for name in nlp.pipe_names if name not in _ner_needs(nlp)]
+    disabled = [name for name in nlp.pipe_names if name in _NOT_NER]
     start = time.perf_counter()
     with nlp.select_pipes(disable=disabled):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
@@ -113,8 +113,6 @@ def _only(items: list[tuple], label: str) -> list[tuple]:
     return [item for item in items if item[-1] == label]
 
 
-def _ner_needs(nlp: Language) -> set[str]:
-    """Components the NER depends on (itself and the tok2vec it listens to)."""
-    keep = {"ner"}
-    keep.update(name for name in nlp.pipe_names if name in ("tok2vec", "transformer"))
-    return keep
+#: Components that never change ``doc.ents``; skipped while scoring NER.
+_NOT_NER = {"tagger", "morphologizer", "lemmatizer", "trainable_lemmatizer", "senter", "parser",
+            "attribute_ruler", "kg_concepts"}

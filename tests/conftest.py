@@ -1,0 +1,184 @@
+"""Shared fixtures: the model (loaded once), generated PDFs and NorNE snippets."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+NIBR_PDF = SHARED / "corpus" / "nibr-notat-2004-116.pdf"
+NORNE = SHARED / "norne"
+CORPUS = ROOT / "corpus"
+
+
+def _load_make_pdfs():
+    spec = importlib.util.spec_from_file_location("make_pdfs", CORPUS / "make_pdfs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_pdfs"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+make_pdfs = _load_make_pdfs()
+
+
+def needs_shared(path: Path):
+    """Skip a test cleanly when a file from ../shared is absent."""
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not present")
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The shipped pipeline, loaded once for the whole session."""
+    from kg import nlp as kg_nlp
+
+    return kg_nlp.load()
+
+
+# ------------------------------------------------------------- PDFs
+
+
+def write_report_pdf(path: Path, body: str, columns: int = 1, series: str = "TEST-notat 2024:7",
+                     title: str = "Et testnotat om næringsliv") -> Path:
+    """Typeset a small report with the corpus typesetter."""
+    text = (f"title: {title}\nsubtitle: Testdokument\nauthors: Kari Nordby og Per Hagen\nseries: {series}\n"
+            f"year: 2024\ncolumns: {columns}\n---\n{body}")
+    src = path.with_suffix(".txt")
+    src.write_text(text, encoding="utf-8")
+    return make_pdfs.write_pdf(make_pdfs.read_report(src), path)
+
+
+LONG_BODY = "\n\n".join(
+    [
+        "# 1 Innledning",
+        " ".join(["Første avsnitt handler om industrien i regionen og om hvordan bedriftene samarbeider."] * 6),
+        "# 2 Bedrifter",
+        " ".join(["Andre avsnitt beskriver Forestia AS i Våler og hvordan bedriften har utviklet seg."] * 6),
+        "- Et første punkt i en liste",
+        "- Et andre punkt i en liste",
+        " ".join(["Tredje avsnitt runder av med noen tanker om framtiden for treindustrien i Glåmdalen."] * 8),
+        "# 3 Avslutning",
+        " ".join(["Fjerde avsnitt avslutter notatet og peker på behovet for mer samarbeid."] * 10),
+    ]
+)
+
+
+@pytest.fixture(scope="session")
+def one_column_pdf(tmp_path_factory) -> Path:
+    return write_report_pdf(tmp_path_factory.mktemp("pdf") / "en-spalte.pdf", LONG_BODY, columns=1)
+
+
+@pytest.fixture(scope="session")
+def two_column_pdf(tmp_path_factory) -> Path:
+    return write_report_pdf(tmp_path_factory.mktemp("pdf") / "to-spalter.pdf", f"{LONG_BODY}\n\n{LONG_BODY}", columns=2)
+
+
+@pytest.fixture(scope="session")
+def hyphen_pdf(tmp_path_factory) -> Path:
+    """Lines broken with hyphens, drawn line by line, with header and footer on three pages."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path_factory.mktemp("pdf") / "orddeling.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    lines = [
+        "Regionen har hatt en svak sysselsettings-",
+        "messig utvikling gjennom 1990-",
+        "tallet, men FoU-",
+        "miljøet ved høgskolen er sterkt, og velferds-",
+        "og fordelingspolitikken har betydd mye.",
+    ]
+    for page in range(1, 4):
+        c.setFont("Helvetica", 8)
+        c.drawRightString(540, 800, "Løpende topptekst for rapporten")
+        c.drawCentredString(297, 40, str(page))
+        c.setFont("Times-Roman", 11)
+        y = 700
+        for line in lines:
+            c.drawString(72, y, line)
+            y -= 14
+        c.showPage()
+    c.save()
+    return path
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(tmp_path_factory) -> dict[str, Path]:
+    """Files that must each fail with one clear line."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    d = tmp_path_factory.mktemp("bad")
+    empty = d / "tom.pdf"
+    empty.write_bytes(b"")
+    not_pdf = d / "notat.pdf"
+    not_pdf.write_text("Dette er ren tekst, ikke en PDF.\n", encoding="utf-8")
+    good = write_report_pdf(d / "hel.pdf", LONG_BODY)
+    truncated = d / "avkuttet.pdf"
+    truncated.write_bytes(good.read_bytes()[: 700])
+    scanned = d / "skannet.pdf"
+    c = canvas.Canvas(str(scanned), pagesize=A4, invariant=True)
+    c.rect(72, 400, 400, 300, fill=1)  # a page with only graphics: no text layer
+    c.showPage()
+    c.save()
+    encrypted = d / "kryptert.pdf"
+    c = canvas.Canvas(str(encrypted), pagesize=A4, encrypt="hemmelig")
+    c.drawString(72, 700, "Hemmelig innhold")
+    c.showPage()
+    c.save()
+    return {"empty": empty, "not_pdf": not_pdf, "truncated": truncated, "scanned": scanned,
+            "encrypted": encrypted, "missing": d / "finnes-ikke.pdf"}
+
+
+# ----------------------------------------------------------- NorNE
+
+
+TINY_CONLLU = """# sent_id = t1
+# text = Hydro ASA har kontor i Oslo .
+1\tHydro\tHydro\tPROPN\t_\t_\t0\troot\t_\tname=B-ORG
+2\tASA\tASA\tPROPN\t_\t_\t1\tflat\t_\tname=I-ORG
+3\thar\tha\tVERB\t_\t_\t1\troot\t_\tname=O
+4\tkontor\tkontor\tNOUN\t_\t_\t3\tobj\t_\tname=O
+5\ti\ti\tADP\t_\t_\t6\tcase\t_\tname=O
+6\tOslo\tOslo\tPROPN\t_\t_\t3\tobl\t_\tSpaceAfter=No|name=B-GPE_LOC
+7\t.\t$.\tPUNCT\t_\t_\t3\tpunct\t_\tname=O
+
+# sent_id = t2
+# text = Per Hansen reiste til Bergen .
+1\tPer\tPer\tPROPN\t_\t_\t3\tnsubj\t_\tname=B-PER
+2\tHansen\tHansen\tPROPN\t_\t_\t1\tflat\t_\tname=I-PER
+3\treiste\treise\tVERB\t_\t_\t0\troot\t_\tname=O
+4\ttil\ttil\tADP\t_\t_\t5\tcase\t_\tname=O
+5\tBergen\tBergen\tPROPN\t_\t_\t3\tobl\t_\tSpaceAfter=No|name=O
+6\t.\t$.\tPUNCT\t_\t_\t3\tpunct\t_\tname=O
+
+# sent_id = t3
+# text = Han likte Kvikk Lunsj .
+1\tHan\than\tPRON\t_\t_\t2\tnsubj\t_\tname=O
+2\tlikte\tlike\tVERB\t_\t_\t0\troot\t_\tname=O
+3\tKvikk\tKvikk\tPROPN\t_\t_\t2\tobj\t_\tname=B-MISC
+4\tLunsj\tLunsj\tPROPN\t_\t_\t3\tflat\t_\tSpaceAfter=No|name=I-MISC
+5\t.\t$.\tPUNCT\t_\t_\t2\tpunct\t_\tname=O
+"""
+
+
+@pytest.fixture()
+def tiny_conllu(tmp_path) -> Path:
+    path = tmp_path / "tiny.conllu"
+    path.write_text(TINY_CONLLU, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def tiny_norne(tmp_path) -> Path:
+    """A NorNE-shaped folder (nob and nno, train and dev) built from the tiny file."""
+    root = tmp_path / "norne"
+    for lang in ("nob", "nno"):
+        (root / lang).mkdir(parents=True)
+        for split in ("train", "dev"):
+            (root / lang / f"{split}.conllu").write_text(TINY_CONLLU * 3, encoding="utf-8")
+    return root

@@ -1,0 +1,45 @@
+import pytest
+from kg import nlp as kg_nlp
+from kg.errors import ModelError
+
+
+def test_shipped_model_finds_norwegian_entities(nlp):
+    doc = nlp("Forestia AS har en fabrikk i Våler kommune i Innlandet, og Innovasjon Norge støtter prosjektet.")
+    ents = {(e.text, e.label_) for e in doc.ents}
+    assert any(text.startswith("Forestia") and label == "ORG" for text, label in ents)
+    assert any(text.startswith("Våler") and label.startswith("GPE") for text, label in ents)
+    assert any(text == "Innlandet" and label.startswith("GPE") for text, label in ents)
+    assert ("Innovasjon Norge", "ORG") in ents
+
+
+def test_shipped_model_works_on_nynorsk(nlp):
+    doc = nlp("Visit Valdres AS på Fagernes er eigd av kommunane i Valdres.")
+    labels = {e.text: e.label_ for e in doc.ents}
+    assert labels.get("Fagernes", "").startswith("GPE") or labels.get("Fagernes") == "LOC"
+    assert any(t.startswith("Visit Valdres") for t in labels)
+
+
+def test_shipped_model_has_all_components(nlp):
+    assert {"tok2vec", "morphologizer", "trainable_lemmatizer", "senter", "ner"} <= set(nlp.pipe_names)
+    doc = nlp("Bedriftene har mange ansatte. De ligger i Gjøvik.")
+    assert len(list(doc.sents)) == 2
+    assert doc[0].lemma_ == "bedrift" and doc[0].pos_ == "NOUN"
+
+
+def test_tokenizer_keeps_report_conventions(nlp):
+    words = [t.text for t in nlp.make_doc("Raufoss-Toten og FoU-miljø, bl.a. ca. 68 mrd. kr. i Hansen A/S nr. 4.")]
+    for w in ("Raufoss-Toten", "FoU-miljø", "bl.a.", "ca.", "mrd.", "kr.", "A/S", "nr."):
+        assert w in words
+
+
+def test_load_is_cached_and_unknown_model_is_clear():
+    assert kg_nlp.load() is kg_nlp.load()
+    with pytest.raises(ModelError, match="not found"):
+        kg_nlp.load("nb_does_not_exist")
+
+
+def test_environment_selects_the_model(monkeypatch, tmp_path):
+    monkeypatch.setenv(kg_nlp.MODEL_ENV, str(tmp_path / "missing"))
+    assert kg_nlp.model_name() == str(tmp_path / "missing")
+    with pytest.raises(ModelError):
+        kg_nlp.load()

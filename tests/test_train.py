@@ -1,0 +1,14 @@
+import spacy
+from kg.train import train
+
+
+def test_training_recipe_runs_on_a_tiny_fixture(tiny_norne, tmp_path):
+    out = train(tiny_norne, tmp_path / "model", tmp_path / "work",
+                overrides={"training.max_steps": 4, "training.eval_frequency": 2})
+    nlp = spacy.load(out)
+    assert nlp.pipe_names == ["tok2vec", "morphologizer", "trainable_lemmatizer", "senter", "ner"]
+    assert set(nlp.get_pipe("ner").labels) >= {"ORG", "GPE_LOC", "PER"}
+    meta = (out / "meta.json").read_text(encoding="utf-8")
+    assert "CC0" in meta and "NorNE" in meta
+    # the tokenizer rules for report text survive saving and loading
+    assert [t.text for t in nlp.make_doc("Hansen A/S, tlf. 22")] == ["Hansen", "A/S", ",", "tlf.", "22"]
