@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from . import gazetteer
 from .document import HEADING, Document
@@ -149,7 +150,7 @@ def _cue_type(name: str) -> str | None:
             return kind
     last = words[-1].strip("-")
     for kind, cues in _CUES:
-        if last in cues or any(last.endswith(c) and len(last) > len(c) + 2 for c in cues if len(c) > 4):
+        if last in cues or any(last.endswith(c) and len(last) > len(c) + 2 for c in cues if len(c) >= 3):
             return kind
     return None
 
@@ -196,8 +197,49 @@ def make_concept_finder(nlp: Language, name: str, spans_key: str):
     return concept_finder
 
 
+_NAME_POS = {"PROPN", "NOUN", "ADJ", "NUM", "X"}
+
+
+def legal_form_names(doc: Doc) -> list[Span]:
+    """Firm names that end in a legal form: "Moelven Industrier ASA", "Krogh & Hansen AS".
+
+    Walks back from the legal form over capitalised name words (and "&"),
+    at most six, stopping at function words. A Norwegian legal form is a
+    stronger cue than any statistical tagger, so these spans win over
+    shorter overlapping entities.
+    """
+    spans = []
+    for token in doc:
+        if token.text not in LEGAL_FORMS or token.i == 0:
+            continue
+        start = token.i
+        while start > 0 and token.i - start < 6:
+            prev = doc[start - 1]
+            capital = prev.text[:1].isupper() or prev.text[:1].isdigit()
+            if prev.text == "&" or (capital and (prev.pos_ in _NAME_POS or not prev.pos_) and not prev.is_sent_end):
+                start -= 1
+            else:
+                break
+        if start < token.i and doc[start].text != "&":
+            spans.append(Span(doc, start, token.i + 1, label="ORG"))
+    return spans
+
+
+@Language.factory("kg_firm_names", requires=["token.pos"], assigns=["doc.ents"])
+def make_firm_namer(nlp: Language, name: str):
+    """spaCy component: add :func:`legal_form_names` to ``doc.ents``, longest spans first."""
+
+    def firm_namer(doc: Doc) -> Doc:
+        doc.ents = filter_spans([*legal_form_names(doc), *doc.ents])
+        return doc
+
+    return firm_namer
+
+
 def add_components(nlp: Language) -> Language:
     """Add kg's extraction components to a loaded pipeline, once."""
+    if "kg_firm_names" not in nlp.pipe_names:
+        nlp.add_pipe("kg_firm_names", last=True)
     if "kg_concepts" not in nlp.pipe_names:
         nlp.add_pipe("kg_concepts", last=True)
     return nlp
@@ -205,15 +247,30 @@ def add_components(nlp: Language) -> Language:
 
 # ------------------------------------------------------------- relations
 
-_LOC_PREPS = {"i", "på", "fra", "ved"}
-_FOUNDED = re.compile(r"\b(etablert|etablerte|startet|starta|stiftet|stifta|grunnlagt|opprettet|oppretta)\b"
+# What may stand between an actor and its seat: "X i Y", "X (Y)", "X har hovedkontor i Y",
+# "X ligger på Y", "X held til i Y" (Nynorsk).
+_SEAT = re.compile(
+    r"\(|(?:(?:,\s*)?(?:som\s+)?(?:ligger|ligg|holder til|held til|er lokalisert|har (?:sitt |sine |et |eit )?"
+    r"(?:hovudkontor|hovedkontor|kontor|anlegg|fabrikk|fabrikker|avdeling|avdelinger|produksjon|base))\s+)?"
+    r"(?:i|på|ved)(?:\s+kommune)?"
+)
+_FOUNDED = re.compile(r"\b(etablert|etablerte|etablerast|startet|starta|stiftet|stifta|grunnlagt|grunnlagd|opprettet|oppretta|skipa|skipet)\b"
                       r"[^.]{0,40}?\b(?:i|år)\s+((?:18|19|20)\d\d)\b", re.IGNORECASE)
 _OWNS = re.compile(r"\b(eies|eid|eiet|eigd|eiges)\b(?:[^.]{0,30}?)\bav\b", re.IGNORECASE)
 _OPERATES = re.compile(r"\b(operatør|prosjektleder|prosjekteier|vertskap|sekretariat)\b", re.IGNORECASE)
 _MEMBER = re.compile(r"\b(medlem|medlemmer|deltaker|deltakere|deltar|deltek|består av|inngår)\b", re.IGNORECASE)
 
 
-def sentence_relations(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Relation]:
+_ANAPHOR_GROUP = re.compile(r"\b(?:medlem|medlemmer|medlemer|deltakere|deltakarar)\s+(?:av|i)\s+"
+                            r"(?P<noun>nettverket|nettverka|klyngen|klynga|klyngja|programmet|prosjektet)\b", re.I)
+_ANAPHOR_ACTOR = re.compile(r"^(?:Bedriften|Bedrifta|Selskapet|Konsernet|Firmaet|Foretaket|Verksemda|Virksomheten)\b")
+_GROUP_OF_NOUN = {"nettverket": "Network", "nettverka": "Network", "klyngen": "Cluster", "klynga": "Cluster",
+                  "klyngja": "Cluster", "programmet": "Programme", "prosjektet": "Programme"}
+
+
+def sentence_relations(
+    sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence, antecedents: dict[str, int] | None = None
+) -> list[Relation]:
     """Relations between the mentions of one sentence.
 
     ``ments`` holds (mention index, mention, first token, end token) in
@@ -223,7 +280,8 @@ def sentence_relations(sent: Span, ments: list[tuple[int, Mention, int, int]], e
       Kirkenær"); actor followed by a place in brackets ("Telenor (Lillehammer)");
       an enumeration of actors joined by commas and "og" before "i PLACE".
     * participatesIn / operates / owns / memberOf by cue words between an
-      actor and a programme, network or cluster.
+      actor and a programme, network or cluster; "medlemmer av nettverket"
+      refers to the network last named before (``antecedents``).
     """
     doc = sent.doc
     out: list[Relation] = []
@@ -243,12 +301,12 @@ def sentence_relations(sent: Span, ments: list[tuple[int, Mention, int, int]], e
         nxt_i, nxt, nstart, _ = ments[group_end + 1]
         if nxt.type not in PLACE_TYPES:
             continue
-        between = doc[ments[group_end][3] : nstart]
-        words = [t.text.lower() for t in between]
-        if words in (["i"], ["på"], ["ved"], ["fra"], ["("]) or (len(words) == 2 and words[0] in _LOC_PREPS):
+        between = doc[ments[group_end][3] : nstart].text.lower().strip()
+        if _SEAT.fullmatch(between):
             conf = 0.9 if group_end == pos else 0.8
-            extractor = "pattern:actor-prep-place" if words != ["("] else "pattern:actor-bracket-place"
-            out.append(Relation(mi, "locatedIn", nxt_i, conf, extractor, ev))
+            extractor = "pattern:actor-prep-place" if between != "(" else "pattern:actor-bracket-place"
+            for gi in range(pos, group_end + 1):
+                out.append(Relation(ments[gi][0], "locatedIn", nxt_i, conf, extractor, ev))
     text = sent.text
     actors = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES]
     targets = [(mi, m) for mi, m, _, _ in ments if m.type in ("Programme", "Network", "Cluster")]
@@ -262,6 +320,13 @@ def sentence_relations(sent: Span, ments: list[tuple[int, Mention, int, int]], e
                 out.append(Relation(ai, "participatesIn", ti, 0.5, "cooccurrence:programme", ev))
             elif t.type in ("Network", "Cluster") and _MEMBER.search(text) and a.type not in ("Network", "Cluster"):
                 out.append(Relation(ai, "memberOf", ti, 0.6, "cue:member", ev))
+    anaphor = _ANAPHOR_GROUP.search(text)
+    if anaphor and not targets and antecedents:
+        group = antecedents.get(_GROUP_OF_NOUN[anaphor.group("noun").lower()])
+        for ai, a in actors:
+            if group is not None and a.evidence.start - ev.start < anaphor.start():
+                predicate = "participatesIn" if _GROUP_OF_NOUN[anaphor.group("noun").lower()] == "Programme" else "memberOf"
+                out.append(Relation(ai, predicate, group, 0.6, "cue:member-of-antecedent", ev))
     m = _OWNS.search(text)
     if m and len(actors) >= 2:
         owned = [x for x in actors if x[1].evidence.start - ev.start < m.start()]
@@ -309,14 +374,38 @@ def parse_number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def sentence_observations(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Observation]:
-    """Figures in a sentence, each about the nearest preceding actor or place."""
+def sentence_observations(
+    sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence, antecedents: dict[str, int] | None = None
+) -> list[Observation]:
+    """Figures in a sentence, each about the first actor before it, else the
+    nearest place; "Bedriften har 200 ansatte" is about the actor last named."""
     out = []
-    text = sent.text
+    text = sent.text.strip()
     year = _OBS_YEAR.search(text)
     candidates = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES + PLACE_TYPES + ("Programme",)]
+    if _ANAPHOR_ACTOR.match(text) and antecedents and "Actor" in antecedents:
+        candidates = [(antecedents["Actor"], None)]
+        return [
+            Observation(antecedents["Actor"], o.measure, o.value, o.unit, o.year, 0.7, o.evidence)
+            for o in _figures(sent, ev, year)
+        ]
     if not candidates:
         return out
+    for fig in _figures(sent, ev, year):
+        pos = fig.evidence.start - ev.start
+        before = [c for c in candidates if c[1].evidence.start - ev.start <= pos]
+        actors = [c for c in before if c[1].type in ACTOR_TYPES]
+        subject = (actors or before or candidates)[-1 if not actors else 0][0]
+        conf = 0.8 if before else 0.5
+        out.append(Observation(subject, fig.measure, fig.value, fig.unit, fig.year, conf, fig.evidence))
+    return out
+
+
+def _figures(sent: Span, ev: Evidence, year) -> list[Observation]:
+    """The figures of a sentence, with subject -1 (not yet assigned)."""
+    out: list[Observation] = []
+    text = sent.text
+    lead = len(text) - len(text.lstrip())
     taken: list[tuple[int, int]] = []
     for measure, unit, pattern in _MEASURES:
         for m in pattern.finditer(text):
@@ -328,11 +417,8 @@ def sentence_observations(sent: Span, ments: list[tuple[int, Mention, int, int]]
             value = parse_number(m.group(1))
             if measure == "money":
                 value *= _SCALE.get(m.group(2).lower(), 1)
-            before = [c for c in candidates if c[1].evidence.start - sent.start_char <= m.start()]
-            subject = (before or candidates)[-1][0]
-            conf = 0.8 if before else 0.5
-            span_ev = Evidence(ev.page, ev.sentence, sent.start_char + m.start(), sent.start_char + m.end())
-            out.append(Observation(subject, measure, value, unit, int(year.group(1)) if year else None, conf, span_ev))
+            span_ev = Evidence(ev.page, ev.sentence, ev.start + m.start() - lead, ev.start + m.end() - lead)
+            out.append(Observation(-1, measure, value, unit, int(year.group(1)) if year else None, 0.0, span_ev))
     return out
 
 
@@ -377,6 +463,16 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) ->
     return out
 
 
+def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, int]]) -> None:
+    """Record the first actor and the last network, cluster and programme of a sentence."""
+    actors = [mi for mi, m, _, _ in ments if m.type in ACTOR_TYPES and m.type not in ("Network", "Cluster")]
+    if actors:
+        antecedents["Actor"] = actors[0]
+    for mi, m, _, _ in ments:
+        if m.type in ("Network", "Cluster", "Programme"):
+            antecedents[m.type] = mi
+
+
 def _plausible(span: Span) -> bool:
     """Reject junk names: pronouns, lone lowercase words, digits, page furniture."""
     text = clean(span.text)
@@ -405,12 +501,14 @@ def extract(document: Document, nlp: Language, batch_size: int = 64) -> Extracti
             mentions.append(mention)
         if block.kind == HEADING:
             continue
+        antecedents: dict[str, int] = {}
         for sent in doc.sents:
             in_sent = [x for x in indexed if sent.start <= x[2] < sent.end]
-            if not in_sent:
-                continue
-            ev = Evidence(block.page, sent.text.strip(), block.start + sent.start_char, block.start + sent.end_char)
-            relations.extend(sentence_relations(sent, in_sent, ev))
-            observations.extend(sentence_observations(sent, in_sent, ev))
+            lead = len(sent.text) - len(sent.text.lstrip())
+            ev = Evidence(block.page, sent.text.strip(), block.start + sent.start_char + lead,
+                          block.start + sent.start_char + lead + len(sent.text.strip()))
+            relations.extend(sentence_relations(sent, in_sent, ev, antecedents))
+            observations.extend(sentence_observations(sent, in_sent, ev, antecedents))
             observations.extend(founded_years(sent, in_sent, ev))
+            _remember(antecedents, in_sent)
     return Extraction(tuple(mentions), tuple(relations), tuple(observations))

@@ -63,9 +63,10 @@ def resolve(extraction: Extraction, document: Document) -> Resolution:
     text = document.text
     aliases = _acronym_aliases(mentions, text)
     actor_names = {actor_key(m.text) for m in mentions if m.type != "Place"}
+    context = _place_context(mentions, gaz)
     keys: list[str] = []
     for m in mentions:
-        keys.append(_mention_key(m, gaz, aliases, actor_names))
+        keys.append(_mention_key(m, gaz, aliases, actor_names, context))
     keys = _merge_heads(mentions, keys)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(keys):
@@ -78,9 +79,36 @@ def resolve(extraction: Extraction, document: Document) -> Resolution:
     return Resolution(tuple(entities), tuple(keys), tuple(relations))
 
 
-def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str]) -> str:
+def _place_context(mentions: tuple[Mention, ...], gaz) -> Counter:
+    """How often each gazetteer place (and its ancestors) is named unambiguously in the report."""
+    counts: Counter = Counter()
+    for m in mentions:
+        if m.type == "Place":
+            place = gaz.best(m.text)
+            if place:
+                counts.update([place.key, *gaz.ancestors(place.key)])
+    return counts
+
+
+def link_place(name: str, gaz, context: Counter):
+    """The gazetteer place a name refers to, using the report's other places.
+
+    A shared name ("Våler" in Innlandet and in Østfold) goes to the candidate
+    whose county or region the report names most; a tie stays unlinked.
+    """
+    place = gaz.best(name)
+    if place:
+        return place
+    candidates = gaz.lookup(name)
+    scored = sorted(((sum(context[a] for a in gaz.ancestors(c.key)), c.key) for c in candidates), reverse=True)
+    if len(scored) > 1 and scored[0][0] > scored[1][0]:
+        return gaz.places[scored[0][1]]
+    return None
+
+
+def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str], context) -> str:
     if m.type == "Place":
-        place = gaz.best(m.text)
+        place = link_place(m.text, gaz, context)
         if place:
             return place.key
         return f"place/other/{slug(_degenitive(m.text))}"

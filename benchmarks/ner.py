@@ -1,0 +1,66 @@
+"""Benchmark kg's NLP pipeline: NER F1 on NorNE, speed on one core, size and memory.
+
+Prints, in one run: NER precision/recall/F1 on ``ud-dev.conllu`` and
+``ud-test.conllu`` for Bokmål and Nynorsk, whole-pipeline words per second
+through ``nlp.pipe`` on one core, model size on disk and peak memory.
+
+Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME]
+"""
+
+from __future__ import annotations
+
+import os
+
+# one core: pin the process and keep BLAS single-threaded before numpy loads
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from kg import nlp as kg_nlp  # noqa: E402
+from kg.conllu import read_conllu  # noqa: E402
+from kg.evaluate import score_ner, sentence_text_and_entities  # noqa: E402
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--norne", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "norne")
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    nlp = kg_nlp.load(args.model)
+    name = kg_nlp.model_name(args.model)
+    print(f"model: {name}  ({platform.processor() or platform.machine()}, {time.strftime('%Y-%m-%d')})")
+    print(f"{'file':18} {'p':>6} {'r':>6} {'f1':>6} {'ner words/s':>12}")
+    for lang in ("nob", "nno"):
+        for split in ("ud-dev", "ud-test"):
+            path = args.norne / lang / f"{split}.conllu"
+            s = score_ner(nlp, path)
+            o = s.overall
+            print(f"{lang}/{split:14} {o.p:6.3f} {o.r:6.3f} {o.f1:6.3f} {s.words_per_second:12,.0f}")
+    texts = [sentence_text_and_entities(sent)[0] for sent in read_conllu(args.norne / "nob" / "ud-dev.conllu")]
+    words = sum(len(t.split()) for t in texts)
+    list(nlp.pipe(texts[:200]))  # warm up
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=256):
+        pass
+    seconds = time.perf_counter() - start
+    print(f"whole pipeline ({', '.join(nlp.pipe_names)}), one core: {words / seconds:,.0f} words/s "
+          f"({words} words in {seconds:.1f} s)")
+    path = Path(name)
+    if path.is_dir():
+        print(f"model size on disk: {folder_size(path) / 1e6:.1f} MB")
+    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+import argparse
+import json
+
+import pytest
+from kg.cli import build_parser, main
+
+from .conftest import CORPUS
+
+COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "remove", "export", "validate",
+            "eval-ner", "train"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"kg {command}" in out and len(out.splitlines()) > 3
+
+
+def test_parser_knows_every_command():
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(COMMANDS)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, nlp):
+    path = tmp_path_factory.mktemp("cli") / "store"
+    assert main(["ingest", str(CORPUS), "--store", str(path), "--quiet"]) == 0
+    return str(path)
+
+
+def test_actors_json(store, capsys):
+    assert main(["actors", "--region", "Glåmdalen", "--store", store, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {"label", "type", "iri", "aliases"} <= set(rows[0])
+    assert "Forestia AS" in {r["label"] for r in rows}
+
+
+def test_entities_csv_and_query_formats(store, capsys):
+    assert main(["entities", "--type", "Firm", "--store", store, "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "label,type,aliases,iri" and "Forestia AS" in out
+    q = "PREFIX kg: <https://w3id.org/kg-no/ontology#> SELECT (COUNT(*) AS ?n) WHERE { ?r a kg:Report }"
+    assert main(["query", q, "--store", store, "--format", "tsv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "3"]
+    assert main(["query", "CONSTRUCT WHERE { ?r a <https://w3id.org/kg-no/ontology#Report> }", "--store", store]) == 0
+    assert "ontology#Report" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_with_exit_codes(store, capsys):
+    assert main(["actors", "--region", "Atlantis", "--store", store]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kg: error:") and err.count("\n") == 1
+    assert main(["query", "SELEKT", "--store", store]) == 2
+    assert "invalid SPARQL" in capsys.readouterr().err
+
+
+def test_remove_and_export(store, tmp_path, capsys):
+    out = tmp_path / "all.nq"
+    assert main(["export", "--format", "nquads", "--store", store, "--output", str(out)]) == 0
+    assert "valdres" in out.read_text(encoding="utf-8").lower()
+    assert main(["remove", "reiseliv-valdres.pdf", "--store", store]) == 0
+    assert main(["reports", "--store", store, "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["reports", "--store", store, "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["validate", "--store", store]) == 0
+
+
+def test_ingest_failure_exit_code(store, bad_inputs, capsys):
+    assert main(["ingest", str(bad_inputs["not_pdf"]), "--store", store, "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"kg: failed: {bad_inputs['not_pdf']}: not a PDF (no %PDF- header)"]

@@ -1,0 +1,45 @@
+import shutil
+
+from kg.ingest import ingest
+from kg.query import reports
+from kg.store import OxigraphStore
+
+from .conftest import LONG_BODY, write_report_pdf
+
+
+def test_ingest_is_idempotent(nlp, tmp_path):
+    pdf = write_report_pdf(tmp_path / "a.pdf", LONG_BODY)
+    with OxigraphStore(tmp_path / "s") as store:
+        first = ingest([pdf], store, nlp)
+        total = store.count()
+        second = ingest([pdf], store, nlp)
+        assert (first.reports, second.reports, second.unchanged) == (1, 0, 1)
+        assert store.count() == total
+
+
+def test_changed_report_replaces_its_graph(nlp, tmp_path):
+    pdf = tmp_path / "notat.pdf"
+    write_report_pdf(pdf, LONG_BODY, title="Første versjon")
+    with OxigraphStore(tmp_path / "s") as store:
+        ingest([pdf], store, nlp)
+        old = reports(store)
+        write_report_pdf(pdf, LONG_BODY, title="Andre versjon")
+        ingest([pdf], store, nlp)
+        new = reports(store)
+    assert len(old) == len(new) == 1
+    assert old[0]["sha256"] != new[0]["sha256"] and new[0]["title"] == "Andre versjon"
+
+
+def test_bad_files_fail_alone_and_leave_nothing(nlp, bad_inputs, tmp_path):
+    good = write_report_pdf(tmp_path / "god.pdf", LONG_BODY)
+    folder = tmp_path / "inn"
+    folder.mkdir()
+    for path in [good, *[p for k, p in bad_inputs.items() if k != "missing"]]:
+        shutil.copy(path, folder / path.name)
+    with OxigraphStore(tmp_path / "s") as store:
+        summary = ingest([folder, bad_inputs["missing"]], store, nlp)
+        stored = reports(store)
+    assert summary.reports == 1 and len(summary.failures) == 6
+    assert [r["source"] for r in stored] == ["god.pdf"]
+    for failure in summary.failures:
+        assert "\n" not in str(failure) and failure.path in str(failure)

@@ -1,0 +1,65 @@
+import pytest
+from kg.errors import QueryError
+from kg.ingest import ingest
+from kg.query import actors_in_region, entities, members, reports
+from kg.store import OxigraphStore
+
+from .conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def corpus_store(nlp, tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "kg"
+    with OxigraphStore(path) as store:
+        summary = ingest([CORPUS], store, nlp)
+    assert summary.reports == 3 and not summary.failures
+    return path
+
+
+def labels(rows):
+    return [r.label for r in rows]
+
+
+def test_actor_in_a_municipality_is_found_by_its_county(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        innlandet = actors_in_region(store, "Innlandet")
+        hedmark = actors_in_region(store, "Hedmark")  # the former county, through the place hierarchy
+    assert "TreTorget AS" in labels(innlandet) and "TreTorget AS" in labels(hedmark)
+    assert "Nammo Raufoss AS" in labels(innlandet) and "Nammo Raufoss AS" not in labels(hedmark)
+    assert len(labels(innlandet)) == len(set(r.iri for r in innlandet))  # each actor once
+
+
+def test_region_query_narrows_by_link_and_carries_evidence(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        located = actors_in_region(store, "Raufoss", link="located")
+    nammo = next(r for r in located if r.label == "Nammo Raufoss AS")
+    assert nammo.type == "Firm"
+    assert all(link["link"] == "locatedIn" for link in nammo.links)
+    assert any("Nammo Raufoss AS på Raufoss" in link["sentence"] and link["page"] == 2 for link in nammo.links)
+
+
+def test_unknown_region_is_a_clear_error(corpus_store):
+    with OxigraphStore(corpus_store) as store, pytest.raises(QueryError, match="no place named"):
+        actors_in_region(store, "Atlantis")
+
+
+def test_entities_by_type(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        firms = entities(store, "Firm")
+        everything = entities(store)
+    assert {"Forestia AS", "Moelven Industrier ASA"} <= set(labels(firms))
+    assert all(r.type == "Firm" for r in firms)
+    assert {"Firm", "Municipality", "Region"} <= {r.type for r in everything}
+
+
+def test_reports_lists_metadata(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        items = reports(store)
+    assert {r["series"] for r in items} == {"KG-notat 2025:1", "KG-rapport 2025:2", "KG-notat 2025:3"}
+    assert all(r["triples"] > 50 for r in items)
+
+
+def test_members_of_a_network(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        rows = members(store, "Raufoss Industrinettverk")
+    assert {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= set(labels(rows))

@@ -1,0 +1,52 @@
+from kg.document import PARAGRAPH, Block, Document
+from kg.extract import Evidence, Extraction, Mention, Relation
+from kg.resolve import _is_acronym_of, actor_key, resolve
+
+
+def _doc(text: str) -> Document:
+    return Document("x.pdf", "0" * 64, "T", (), None, None, None, 1,
+                    (Block(PARAGRAPH, text, 1, 0, len(text)),))
+
+
+def _mentions(text: str, names: list[tuple[str, str]]) -> tuple[Mention, ...]:
+    out, pos = [], 0
+    for name, kind in names:
+        start = text.index(name, pos)
+        pos = start + len(name)
+        out.append(Mention(name, "ORG" if kind != "Place" else "GPE_LOC", kind,
+                           Evidence(1, text, start, start + len(name)), 0))
+    return tuple(out)
+
+
+def test_acronym_definitions():
+    assert _is_acronym_of("RA", "Raufoss Ammunisjonsfabrikk")
+    assert _is_acronym_of("VaNu", "Valdres Næringsutvikling AS")
+    assert not _is_acronym_of("XY", "Raufoss Ammunisjonsfabrikk")
+
+
+def test_variants_merge_into_one_entity_with_aliases():
+    text = ("Raufoss Ammunisjonsfabrikk (RA) ble delt. RA eide mye. Hansen A/S og Hansen AS er like. "
+            "Telenors folk og Telenor i Gjøvik.")
+    ments = _mentions(text, [("Raufoss Ammunisjonsfabrikk", "Organisation"), ("RA", "Organisation"),
+                             ("Hansen A/S", "Firm"), ("Hansen AS", "Firm"), ("Telenors", "Organisation"),
+                             ("Telenor", "Organisation"), ("Gjøvik", "Place")])
+    res = resolve(Extraction(ments, (), ()), _doc(text))
+    by_key = {e.key: e for e in res.entities}
+    ra = by_key["actor/raufoss-ammunisjonsfabrikk"]
+    assert ra.label == "Raufoss Ammunisjonsfabrikk" and "RA" in ra.aliases and len(ra.mentions) == 2
+    assert by_key["actor/hansen"].type == "Firm" and len(by_key["actor/hansen"].mentions) == 2
+    assert len(by_key["actor/telenor"].mentions) == 2
+    gjovik = by_key["place/municipality/gjovik-3407"]
+    assert gjovik.gazetteer and gjovik.type == "Municipality"
+
+
+def test_shared_place_name_is_linked_by_context():
+    text = "Glåmdalen har mange sagbruk. Forestia AS ligger i Våler."
+    ments = _mentions(text, [("Glåmdalen", "Place"), ("Forestia AS", "Firm"), ("Våler", "Place")])
+    rel = Relation(1, "locatedIn", 2, 0.9, "test", Evidence(1, text, 0, len(text)))
+    res = resolve(Extraction(ments, (rel,), ()), _doc(text))
+    assert res.mention_entity[2] == "place/municipality/vaaler-3419"  # the Våler in Glåmdalen, not Østfold
+
+
+def test_same_firm_in_two_reports_gets_the_same_key():
+    assert actor_key("Forestia AS") == actor_key("FORESTIA A/S") == actor_key("Forestia")
