@@ -170,14 +170,33 @@ _GENERIC_STEMS = {"bedrifts", "innovasjons", "samarbeids", "kompetanse", "nærin
                   "formelle", "dette", "denne", "sosiale", "hele", "egne", "bransje", "industri", "person"}
 
 
+_GROUP_NOUN = re.compile(r"^(?:[\w-]*?)(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet)$", re.I)
+
+
 def find_concepts(doc: Doc) -> list[Span]:
-    """Spans of compound cluster/network/programme nouns, labelled with their class."""
+    """Spans of cluster/network/programme names that are not proper names.
+
+    Two cues: a compound in definite form ("lettmetallklynga",
+    "informasjonssikkerhetsnettverket"), and a name in apposition after such
+    a noun ("nettverket Bluelight", "Næringsklyngen Raufoss Industrinettverk"),
+    which takes the noun's class.
+    """
     spans = []
-    for token in doc:
-        m = _CONCEPT.match(token.text)
-        if not m or token.ent_type_ or m.group("stem").lower().strip("-") in _GENERIC_STEMS:
+    i = 0
+    while i < len(doc):
+        token = doc[i]
+        group = _GROUP_NOUN.match(token.text)
+        end = i + 1
+        while group and end < len(doc) and end - i <= 5 and doc[end].text[:1].isupper() and doc[end].pos_ != "PUNCT":
+            end += 1
+        if group and end > i + 1:
+            spans.append(Span(doc, i + 1, end, label=_CONCEPT_TYPES[group.group("head").lower()]))
+            i = end
             continue
-        spans.append(Span(doc, token.i, token.i + 1, label=_CONCEPT_TYPES[m.group("head").lower()]))
+        m = _CONCEPT.match(token.text)
+        if m and not token.ent_type_ and m.group("stem").lower().strip("-") not in _GENERIC_STEMS:
+            spans.append(Span(doc, i, i + 1, label=_CONCEPT_TYPES[m.group("head").lower()]))
+        i += 1
     return spans
 
 
@@ -254,7 +273,8 @@ _SEAT = re.compile(
     r"(?:hovudkontor|hovedkontor|kontor|anlegg|fabrikk|fabrikker|avdeling|avdelinger|produksjon|base))\s+)?"
     r"(?:i|på|ved)(?:\s+kommune)?"
 )
-_FOUNDED = re.compile(r"\b(etablert|etablerte|etablerast|startet|starta|stiftet|stifta|grunnlagt|grunnlagd|opprettet|oppretta|skipa|skipet)\b"
+_FOUNDED = re.compile(r"\b(etablert|etablerte|etablerast|startet|starta|stiftet|stifta|grunnlagt|grunnlagd|opprettet|"
+                      r"oppretta|skipa|skipet)\b"
                       r"[^.]{0,40}?\b(?:i|år)\s+((?:18|19|20)\d\d)\b", re.IGNORECASE)
 _OWNS = re.compile(r"\b(eies|eid|eiet|eigd|eiges)\b(?:[^.]{0,30}?)\bav\b", re.IGNORECASE)
 _OPERATES = re.compile(r"\b(operatør|prosjektleder|prosjekteier|vertskap|sekretariat)\b", re.IGNORECASE)
@@ -325,7 +345,8 @@ def sentence_relations(
         group = antecedents.get(_GROUP_OF_NOUN[anaphor.group("noun").lower()])
         for ai, a in actors:
             if group is not None and a.evidence.start - ev.start < anaphor.start():
-                predicate = "participatesIn" if _GROUP_OF_NOUN[anaphor.group("noun").lower()] == "Programme" else "memberOf"
+                is_programme = _GROUP_OF_NOUN[anaphor.group("noun").lower()] == "Programme"
+                predicate = "participatesIn" if is_programme else "memberOf"
                 out.append(Relation(ai, predicate, group, 0.6, "cue:member-of-antecedent", ev))
     m = _OWNS.search(text)
     if m and len(actors) >= 2:
@@ -449,10 +470,15 @@ _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommun
 def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) -> list[tuple[Mention, int, int]]:
     spans = [(trim_span(e), e.label_) for e in doc.ents]
     taken = {t.i for e, _ in spans for t in e}
-    spans += [(s, "CONCEPT") for s in doc.spans.get("kg_concepts", []) if s.start not in taken]
+    concepts = list(doc.spans.get("kg_concepts", []))
+    spans += [(s, "CONCEPT") for s in concepts if not any(t.i in taken for t in s)]
+    apposition = {(s.start, s.end): s.label_ for s in concepts}
     out = []
     for span, label in sorted(spans, key=lambda x: x[0].start):
         kind = span.label_ if label == "CONCEPT" else type_name(span.text, label)
+        if (span.start, span.end) in apposition:  # "nettverket Bluelight": a network, whatever NER said
+            cue = _cue_type(span.text)
+            kind = cue if cue in ("Network", "Cluster", "Programme") else apposition[(span.start, span.end)]
         if kind == "Organisation" and places.lookup(span.text):
             kind = "Place"  # NorNE often tags regions acting as a community as ORG
         if kind is None or not _plausible(span):

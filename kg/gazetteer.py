@@ -167,7 +167,9 @@ def _link_regions_to_counties(places: dict) -> None:
                 if places[parent].kind == "Region":
                     members[parent].append(p.key)
     for region, munis in members.items():
-        counties = {par for m in munis for par in places[m].parents if places[par].kind == "County" and not places[par].former}
+        counties = {
+            par for m in munis for par in places[m].parents if places[par].kind == "County" and not places[par].former
+        }
         if len(counties) == 1 and not places[region].parents:
             r = places[region]
             places[region] = Place(**{**r.__dict__, "parents": tuple(counties)})

@@ -15,7 +15,8 @@ LEGAL_FORMS = {
     "ASA": "ASA", "SA": "SA", "BA": "BA", "ANS": "ANS", "DA": "DA", "NUF": "NUF",
     "KS": "KS", "SF": "SF", "HF": "HF", "IKS": "IKS", "A/L": "AL", "AL": "AL",
 }
-_LEGAL_RE = re.compile(r"(?:^|\s)(" + "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True)) + r")$")
+_LEGAL_ALTERNATIVES = "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True))
+_LEGAL_RE = re.compile(r"(?:^|\s)(" + _LEGAL_ALTERNATIVES + r")$")
 _TRANSLIT = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa"})
 _PUNCT = re.compile(r"[^\w\s/-]+")
 _SPACE = re.compile(r"\s+")

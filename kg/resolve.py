@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import gazetteer
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, Evidence, Extraction, Mention, Relation
-from .normalize import fold, legal_form, slug, strip_legal_form
+from .normalize import legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
 _ACRONYM_BEFORE = re.compile(r"([A-ZÆØÅ][A-ZÆØÅa-zæøå&-]{1,11})\s*\(\s*$")

@@ -130,7 +130,9 @@ class OxigraphStore:
             self._store.update(" ;\n".join(parts))
             self._store.flush()
         except OSError as exc:
-            raise StoreError(f"cannot write to store {self.location}: {exc}; check free disk space and permissions") from exc
+            raise StoreError(
+                f"cannot write to store {self.location}: {exc}; check free disk space and permissions"
+            ) from exc
 
     def put_graph(self, graph_iri: str, graph: Graph, replaces: list[str] = ()) -> int:
         """Store ``graph`` as named graph ``graph_iri``, dropping ``replaces`` in the same transaction."""

@@ -39,6 +39,18 @@ def nlp():
     return kg_nlp.load()
 
 
+def ingested_store(nlp, folder: Path, paths: list[Path], expected_reports: int) -> Path:
+    """A store folder holding the given reports, checked to have ingested cleanly."""
+    from kg.ingest import ingest
+    from kg.store import OxigraphStore
+
+    path = folder / "store"
+    with OxigraphStore(path) as store:
+        summary = ingest(paths, store, nlp)
+    assert summary.reports == expected_reports and not summary.failures, summary.failures
+    return path
+
+
 # ------------------------------------------------------------- PDFs
 
 

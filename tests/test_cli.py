@@ -2,6 +2,7 @@ import argparse
 import json
 
 import pytest
+
 from kg.cli import build_parser, main
 
 from .conftest import CORPUS

@@ -1,5 +1,6 @@
-from kg.conllu import group_sentences, guess_spaces, iob_to_spans, read_conllu, to_doc
 from spacy.vocab import Vocab
+
+from kg.conllu import group_sentences, guess_spaces, iob_to_spans, read_conllu, to_doc
 
 
 def test_iob_to_spans_drops_misc_and_handles_stray_inside():

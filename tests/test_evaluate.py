@@ -2,6 +2,7 @@ import json
 
 import pytest
 import spacy
+
 from kg.cli import main
 from kg.evaluate import prf, score_ner
 

@@ -1,4 +1,5 @@
 import pytest
+
 from kg.extract import find_concepts, parse_number, type_name
 
 

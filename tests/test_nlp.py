@@ -1,4 +1,5 @@
 import pytest
+
 from kg import nlp as kg_nlp
 from kg.errors import ModelError
 

@@ -1,7 +1,8 @@
 import pytest
+from rdflib import OWL, RDF
+
 from kg.graph import ontology_graph
 from kg.ns import KG
-from rdflib import OWL, RDF
 
 
 def test_namespace_matches_ontology_file():

@@ -1,4 +1,5 @@
 import pytest
+
 from kg.errors import PDFError
 from kg.pdf import content_hash, read_pdf
 

@@ -1,19 +1,15 @@
 import pytest
+
 from kg.errors import QueryError
-from kg.ingest import ingest
 from kg.query import actors_in_region, entities, members, reports
 from kg.store import OxigraphStore
 
-from .conftest import CORPUS
+from .conftest import CORPUS, ingested_store
 
 
 @pytest.fixture(scope="module")
 def corpus_store(nlp, tmp_path_factory):
-    path = tmp_path_factory.mktemp("store") / "kg"
-    with OxigraphStore(path) as store:
-        summary = ingest([CORPUS], store, nlp)
-    assert summary.reports == 3 and not summary.failures
-    return path
+    return ingested_store(nlp, tmp_path_factory.mktemp("corpus"), [CORPUS], 3)
 
 
 def labels(rows):

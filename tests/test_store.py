@@ -1,9 +1,10 @@
 import pytest
+from rdflib import Graph, Literal
+from rdflib.namespace import SKOS
+
 from kg.errors import QueryError, StoreError
 from kg.ns import GAZETTEER_GRAPH, ID, KG
 from kg.store import OxigraphStore, open_store
-from rdflib import Graph, Literal
-from rdflib.namespace import SKOS
 
 
 def _graph(label: str) -> Graph:
@@ -26,7 +27,8 @@ def test_put_graph_replaces_atomically_and_persists(tmp_path):
         store.put_graph("urn:g:2", _graph("andre"), replaces=["urn:g:1"])
     with OxigraphStore(tmp_path / "s") as store:
         assert not store.has_graph("urn:g:1") and store.has_graph("urn:g:2")
-        rows = store.select("SELECT ?l WHERE { <%s> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }" % ID["actor/x"])
+        q = "SELECT ?l WHERE {{ <{}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}".format(ID["actor/x"])
+        rows = store.select(q)
         assert [str(r["l"]) for r in rows] == ["andre"]
 
 
@@ -67,5 +69,5 @@ def test_kg_terms_roundtrip(tmp_path):
     g.add((ID["actor/x"], KG.foundedYear, Literal("2002", datatype="http://www.w3.org/2001/XMLSchema#gYear")))
     with OxigraphStore(tmp_path / "s") as store:
         store.put_graph("urn:g:1", g)
-        (row,) = store.select("SELECT ?y WHERE { ?s <%s> ?y }" % KG.foundedYear)
+        (row,) = store.select(f"SELECT ?y WHERE {{ ?s <{KG.foundedYear}> ?y }}")
         assert str(row["y"]) == "2002"

@@ -1,4 +1,5 @@
 import spacy
+
 from kg.train import train
 
 

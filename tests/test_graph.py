@@ -1,0 +1,55 @@
+import pytest
+from rdflib import RDF, Literal
+from rdflib.compare import to_isomorphic
+
+from kg.graph import gazetteer_graph, report_graph_iri
+from kg.ingest import process
+from kg.ns import KG
+from kg.store import OxigraphStore
+from kg.validate import validate
+
+from .conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def glamdalen(nlp):
+    return process(CORPUS / "treindustri-glamdalen.pdf", nlp)
+
+
+def test_same_report_gives_the_same_triples(glamdalen, nlp):
+    again = process(CORPUS / "treindustri-glamdalen.pdf", nlp)
+    assert to_isomorphic(again.graph) == to_isomorphic(glamdalen.graph)
+    assert str(report_graph_iri(glamdalen.document.sha256)).startswith("https://w3id.org/kg-no/graph/report/")
+
+
+def test_every_fact_has_evidence_with_page_and_sentence(glamdalen):
+    g = glamdalen.graph
+    facts = [(s, p, o) for p in (KG.locatedIn, KG.owns, KG.memberOf, KG.activeIn) for s, o in g.subject_objects(p)]
+    assert facts
+    for s, p, o in facts:
+        evidence = [e for e in g.subjects(KG.subject, s) if (e, KG.predicate, p) in g and (e, KG.object, o) in g]
+        assert evidence, (s, p, o)
+        e = evidence[0]
+        assert int(g.value(e, KG.page)) >= 1 and str(g.value(e, KG.sentence))
+        assert 0 < float(g.value(e, KG.confidence)) <= 1
+
+
+def test_observation_with_unit_year_and_subject(glamdalen):
+    g = glamdalen.graph
+    obs = [o for o in g.subjects(RDF.type, KG.Observation) if g.value(o, KG.measure) == Literal("employees")]
+    assert any(float(g.value(o, KG.value)) == 280 for o in obs)
+    founded = list(g.objects(None, KG.foundedYear))
+    assert Literal("2002", datatype="http://www.w3.org/2001/XMLSchema#gYear") in founded
+
+
+def test_gazetteer_graph_has_hierarchy():
+    g = gazetteer_graph()
+    assert len(list(g.subjects(RDF.type, KG.Municipality))) > 300
+    assert len(list(g.subject_objects(KG.partOf))) > 400
+
+
+def test_stored_corpus_conforms_to_shapes(glamdalen, tmp_path):
+    with OxigraphStore(tmp_path / "s") as store:
+        store.put_graph(str(report_graph_iri(glamdalen.document.sha256)), glamdalen.graph)
+        report = validate(store)
+    assert report.conforms, report.text[:2000]
