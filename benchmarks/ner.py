@@ -4,7 +4,9 @@ Prints, in one run: NER precision/recall/F1 on ``ud-dev.conllu`` and
 ``ud-test.conllu`` for Bokmål and Nynorsk, whole-pipeline words per second
 through ``nlp.pipe`` on one core, model size on disk and peak memory.
 
-Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME]
+Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME] [--update-card]
+
+``--update-card`` writes the figures into the model's meta.json (its model card).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
@@ -34,7 +37,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--norne", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "norne")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--update-card", action="store_true", help="write the figures into the model's meta.json")
     args = parser.parse_args()
+    card: dict = {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores, {platform.machine()}"}
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     nlp = kg_nlp.load(args.model)
@@ -47,6 +52,8 @@ def main() -> None:
             s = score_ner(nlp, path)
             o = s.overall
             print(f"{lang}/{split:14} {o.p:6.3f} {o.r:6.3f} {o.f1:6.3f} {s.words_per_second:12,.0f}")
+            card[f"{lang}/{split}"] = {"p": round(o.p, 4), "r": round(o.r, 4), "f1": round(o.f1, 4),
+                                       "per_label_f1": {k: round(v.f1, 4) for k, v in s.per_label.items()}}
     texts = [sentence_text_and_entities(sent)[0] for sent in read_conllu(args.norne / "nob" / "ud-dev.conllu")]
     words = sum(len(t.split()) for t in texts)
     list(nlp.pipe(texts[:200]))  # warm up
@@ -56,10 +63,20 @@ def main() -> None:
     seconds = time.perf_counter() - start
     print(f"whole pipeline ({', '.join(nlp.pipe_names)}), one core: {words / seconds:,.0f} words/s "
           f"({words} words in {seconds:.1f} s)")
+    card["words_per_second_one_core"] = round(words / seconds)
     path = Path(name)
     if path.is_dir():
-        print(f"model size on disk: {folder_size(path) / 1e6:.1f} MB")
-    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        card["size_mb"] = round(folder_size(path) / 1e6, 1)
+        print(f"model size on disk: {card['size_mb']:.1f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    card["peak_memory_mb"] = round(peak)
+    print(f"peak memory (max RSS): {peak:.0f} MB")
+    if args.update_card and path.is_dir():
+        meta_path = path / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["kg_benchmark"] = card
+        meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"model card updated: {meta_path}")
 
 
 if __name__ == "__main__":

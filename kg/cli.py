@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="spaCy pipeline name or path (default: the shipped model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = command("eval-extract", cmd_eval_extract, "Score extraction against gold annotations (corpus/gold/*.json).")
+    p.add_argument("gold", nargs="+", type=Path, help="gold annotation files")
+    p.add_argument("--model", help="spaCy pipeline name or path (default: the shipped model)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
     p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about an hour on 2 cores).")
     from .train import add_arguments
 
@@ -276,6 +281,33 @@ def cmd_eval_ner(args) -> int:
         print(f"{label:10} {s.p:6.3f} {s.r:6.3f} {s.f1:6.3f} {s.tp + s.fn:6d}")
     print(f"{'overall':10} {o.p:6.3f} {o.r:6.3f} {o.f1:6.3f} {o.tp + o.fn:6d}")
     print(f"{scores.words} words in {scores.seconds:.2f} s: {scores.words_per_second:,.0f} words/s")
+    return 0
+
+
+def cmd_eval_extract(args) -> int:
+    from . import nlp as kg_nlp
+    from .evaluate import read_gold, score_extraction
+    from .ingest import process
+
+    golds = [read_gold(path) for path in args.gold]
+    model = kg_nlp.load(args.model)
+    results = {}
+    for gold in golds:
+        if not gold.source.is_file():
+            print(f"kg: skipped: {gold.path}: report {gold.source} not found", file=sys.stderr)
+            continue
+        results[str(gold.path)] = score_extraction(gold, process(gold.source, model))
+    if not results:
+        raise DataError("no gold file's report could be found; check the 'source' paths")
+    total = sum(list(results.values())[1:], list(results.values())[0])
+    if args.json:
+        print(json.dumps({"total": total.as_dict(), "files": {k: v.as_dict() for k, v in results.items()}}, indent=2))
+        return 0
+    print(f"{'file':44} {'part':13} {'p':>6} {'r':>6} {'f1':>6}")
+    for name, scores in [*results.items(), ("total", total)]:
+        for part in ("entities", "relations", "observations"):
+            s = getattr(scores, part)
+            print(f"{Path(name).name:44} {part:13} {s.p:6.3f} {s.r:6.3f} {s.f1:6.3f}")
     return 0
 
 

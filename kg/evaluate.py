@@ -1,4 +1,4 @@
-"""Scores: NER on NorNE CoNLL-U files.
+"""Scores: NER on NorNE CoNLL-U files, and extraction against gold annotations.
 
 Entities are compared as exact (start character, end character, label)
 triples of each sentence's text, so a pipeline with a different tokenizer is
@@ -7,6 +7,7 @@ scored fairly: the gold tokens only define where names start and end.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from .conllu import NER_LABELS, Sentence, read_conllu
+from .errors import DataError
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,120 @@ def _only(items: list[tuple], label: str) -> list[tuple]:
 #: Components that never change ``doc.ents``; skipped while scoring NER.
 _NOT_NER = {"tagger", "morphologizer", "lemmatizer", "trainable_lemmatizer", "senter", "parser",
             "attribute_ruler", "kg_concepts"}
+
+
+# ------------------------------------------------------------- extraction
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Gold annotations for one report: typed entities, relations, observations."""
+
+    path: Path
+    source: Path
+    pages: tuple[int, ...] | None
+    entities: tuple[tuple[str, str, tuple[str, ...]], ...]  # (label, type, aliases)
+    relations: tuple[tuple[str, str, str], ...]  # (subject, predicate, object)
+    observations: tuple[tuple[str, str, float], ...]  # (subject, measure, value)
+
+
+def read_gold(path: str | Path, root: Path | None = None) -> Gold:
+    """Read a gold annotation file (JSON); ``source`` is relative to ``root`` (default: the project root).
+
+    Raises:
+        DataError: the file is missing or malformed.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        root = root or path.resolve().parents[2]
+        return Gold(
+            path=path,
+            source=(root / data["source"]).resolve(),
+            pages=tuple(data["pages"]) if data.get("pages") else None,
+            entities=tuple((e["label"], e["type"], tuple(e.get("aliases", ()))) for e in data["entities"]),
+            relations=tuple((r["subject"], r["predicate"], str(r["object"])) for r in data.get("relations", ())),
+            observations=tuple((o["subject"], o["measure"], float(o["value"])) for o in data.get("observations", ())),
+        )
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such gold file") from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{path}: malformed gold file ({type(exc).__name__}: {exc})") from exc
+
+
+@dataclass(frozen=True)
+class ExtractionScores:
+    """Scores of one or more reports against gold annotations."""
+
+    entities: PRF
+    relations: PRF
+    observations: PRF
+
+    def __add__(self, other: ExtractionScores) -> ExtractionScores:
+        def add(a: PRF, b: PRF) -> PRF:
+            return PRF(a.tp + b.tp, a.fp + b.fp, a.fn + b.fn)
+
+        return ExtractionScores(add(self.entities, other.entities), add(self.relations, other.relations),
+                                add(self.observations, other.observations))
+
+    def as_dict(self) -> dict:
+        return {"entities": self.entities.as_dict(), "relations": self.relations.as_dict(),
+                "observations": self.observations.as_dict()}
+
+
+def _match(gold: list[tuple[frozenset, ...]], predicted: list[tuple[frozenset, ...]]) -> PRF:
+    """One-to-one matching of items whose parts are sets of name keys (or singletons)."""
+    used: set[int] = set()
+    tp = 0
+    for p in predicted:
+        for gi, g in enumerate(gold):
+            if gi not in used and all(a & b for a, b in zip(p, g)):
+                used.add(gi)
+                tp += 1
+                break
+    return PRF(tp, len(predicted) - tp, len(gold) - tp)
+
+
+def score_extraction(gold: Gold, processed) -> ExtractionScores:
+    """Compare what kg read from a report with its gold annotations.
+
+    Names match through :func:`kg.resolve.actor_key` (case, spacing and legal
+    form folded) over the preferred label and aliases; types, predicates,
+    measures and values must be equal. Only pages listed in the gold file
+    count when it lists pages.
+    """
+    from .resolve import actor_key
+
+    def keys(*names: str) -> frozenset:
+        return frozenset(actor_key(n) for n in names if n)
+
+    def on_pages(page: int) -> bool:
+        return gold.pages is None or page in gold.pages
+
+    ext, res = processed.extraction, processed.resolution
+    names = {e.key: keys(e.label, *e.aliases) for e in res.entities}
+    kept = [e for e in res.entities if any(on_pages(ext.mentions[i].evidence.page) for i in e.mentions)]
+    entities = _match(
+        [(keys(label, *aliases), frozenset([kind])) for label, kind, aliases in gold.entities],
+        [(names[e.key], frozenset([e.type])) for e in kept],
+    )
+    facts = {
+        (res.mention_entity[r.subject], r.predicate, res.mention_entity[r.object])
+        for r in res.relations if on_pages(r.evidence.page)
+    }
+    predicted_relations = [(names[s], frozenset([p]), names[o]) for s, p, o in facts]
+    founded = {(res.mention_entity[o.subject], str(int(o.value))) for o in ext.observations
+               if o.measure == "founded" and on_pages(o.evidence.page)}
+    predicted_relations += [(names[s], frozenset(["foundedYear"]), frozenset([y])) for s, y in founded]
+    gold_relations = [
+        (keys(s), frozenset([p]), frozenset([o]) if p == "foundedYear" else keys(o)) for s, p, o in gold.relations
+    ]
+    figures = {
+        (res.mention_entity[o.subject], o.measure, o.value) for o in ext.observations
+        if o.measure != "founded" and on_pages(o.evidence.page)
+    }
+    observations = _match(
+        [(keys(s), frozenset([m]), frozenset([v])) for s, m, v in gold.observations],
+        [(names[s], frozenset([m]), frozenset([v])) for s, m, v in figures],
+    )
+    return ExtractionScores(entities, _match(gold_relations, predicted_relations), observations)

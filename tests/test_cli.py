@@ -8,7 +8,7 @@ from kg.cli import build_parser, main
 from .conftest import CORPUS
 
 COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "remove", "export", "validate",
-            "eval-ner", "train"]
+            "eval-ner", "eval-extract", "train"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
