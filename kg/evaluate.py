@@ -192,6 +192,15 @@ def _match(gold: list[tuple[frozenset, ...]], predicted: list[tuple[frozenset, .
     return PRF(tp, len(predicted) - tp, len(gold) - tp)
 
 
+def _place_names(key: str) -> frozenset:
+    """Name keys of a gazetteer place that the report links to without naming it."""
+    from .gazetteer import load
+    from .resolve import actor_key
+
+    place = load().places.get(key)
+    return frozenset(actor_key(n) for n in (place.label, *place.alt_labels)) if place else frozenset()
+
+
 def score_extraction(gold: Gold, processed) -> ExtractionScores:
     """Compare what kg read from a report with its gold annotations.
 
@@ -215,11 +224,9 @@ def score_extraction(gold: Gold, processed) -> ExtractionScores:
         [(keys(label, *aliases), frozenset([kind])) for label, kind, aliases in gold.entities],
         [(names[e.key], frozenset([e.type])) for e in kept],
     )
-    facts = {
-        (res.mention_entity[r.subject], r.predicate, res.mention_entity[r.object])
-        for r in res.relations if on_pages(r.evidence.page)
-    }
-    predicted_relations = [(names[s], frozenset([p]), names[o]) for s, p, o in facts]
+    facts = {(link.subject, link.predicate, link.object) for link in res.links if on_pages(link.evidence.page)}
+    predicted_relations = [(names.get(s) or keys(s), frozenset([p]), names.get(o) or _place_names(o))
+                           for s, p, o in facts]
     founded = {(res.mention_entity[o.subject], str(int(o.value))) for o in ext.observations
                if o.measure == "founded" and on_pages(o.evidence.page)}
     predicted_relations += [(names[s], frozenset(["foundedYear"]), frozenset([y])) for s, y in founded]

@@ -123,10 +123,15 @@ def type_name(text: str, label: str) -> str | None:
     Persons, events and derived adjectives are not actors of the graph.
     """
     name = clean(text)
-    if label in ("PER", "EVT", "DRV", "MISC") or len(name) < 2 or name.upper() in LEGAL_FORMS:
+    if len(name) < 2 or name.upper() in LEGAL_FORMS:
         return None
+    if label in ("PER", "EVT", "DRV", "MISC", "PROD"):
+        # a strong cue overrides the tagger: "Arena-programmet", "Kongsvinger kommune", "Forestia AS"
+        cue = "Firm" if legal_form(name) else _cue_type(name)
+        return cue if cue in ("Firm", "Programme", "Network", "Cluster", "PublicBody") else None
     if label in ("GPE_LOC", "LOC"):
-        return "Place"
+        cue = _cue_type(name)  # "Matprogrammet" tagged as a place is still a programme
+        return cue if cue in ("Programme", "Network", "Cluster") else "Place"
     if legal_form(name):
         return "Firm"
     if _PROGRAMME_CODE.match(name):
@@ -136,8 +141,6 @@ def type_name(text: str, label: str) -> str | None:
         return cue
     if label == "GPE_ORG":
         return "Place"
-    if label == "PROD":
-        return None
     return "Organisation"
 
 
@@ -161,16 +164,19 @@ def _cue_type(name: str) -> str | None:
 # proper names: "lettmetallklynga", "informasjonssikkerhetsnettverket",
 # "Arena-programmet". Definite forms refer to a specific one.
 _CONCEPT = re.compile(
-    r"^(?P<stem>[a-zæøå][\w-]{3,})(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet)$",
+    r"^(?P<stem>[a-zæøå][\w-]{3,})(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet|prosjektet)$",
     re.IGNORECASE,
 )
 _CONCEPT_TYPES = {"klynga": "Cluster", "klyngen": "Cluster", "klyngja": "Cluster", "nettverket": "Network",
-                  "nettverka": "Network", "programmet": "Programme"}
+                  "nettverka": "Network", "programmet": "Programme", "prosjektet": "Programme",
+                  "prosjekt": "Programme"}
 _GENERIC_STEMS = {"bedrifts", "innovasjons", "samarbeids", "kompetanse", "nærings", "regionale", "lokale",
                   "formelle", "dette", "denne", "sosiale", "hele", "egne", "bransje", "industri", "person"}
 
 
-_GROUP_NOUN = re.compile(r"^(?:[\w-]*?)(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet)$", re.I)
+_GROUP_NOUN = re.compile(
+    r"^(?:[\w-]*?)(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet|prosjektet|prosjekt)$", re.I
+)
 
 
 def find_concepts(doc: Doc) -> list[Span]:
@@ -195,7 +201,11 @@ def find_concepts(doc: Doc) -> list[Span]:
             continue
         m = _CONCEPT.match(token.text)
         if m and not token.ent_type_ and m.group("stem").lower().strip("-") not in _GENERIC_STEMS:
-            spans.append(Span(doc, i, i + 1, label=_CONCEPT_TYPES[m.group("head").lower()]))
+            head = m.group("head").lower()
+            # "delprosjektet" is generic; "Trepiloten-prosjektet" and "Arena-programmet" are named
+            named = token.text[:1].isupper() or "-" in token.text
+            if head not in ("programmet", "prosjektet") or named:
+                spans.append(Span(doc, i, i + 1, label=_CONCEPT_TYPES[head]))
         i += 1
     return spans
 
@@ -255,8 +265,53 @@ def make_firm_namer(nlp: Language, name: str):
     return firm_namer
 
 
+def gazetteer_places(doc: Doc, places: gazetteer.Gazetteer) -> list[Span]:
+    """Capitalised words that name a municipality, region or locality but were not tagged.
+
+    A sentence-initial word counts only when the tagger calls it a proper
+    noun, so "Lom" or "Vang" at the start of a sentence need more evidence.
+    """
+    spans = []
+    i = 0
+    while i < len(doc):
+        found = None
+        for size in (3, 2, 1):
+            span = doc[i : i + size]
+            if len(span) < size or not all(t.text[:1].isupper() or t.text == "-" for t in span):
+                continue
+            if span[0].is_sent_start and span[0].pos_ != "PROPN":
+                continue
+            hits = places.lookup(span.text)
+            if hits and all(p.kind in ("Municipality", "Region", "Locality", "County") for p in hits):
+                found = Span(doc, i, i + size, label="GPE_LOC")
+                break
+        if found is not None:
+            spans.append(found)
+            i = found.end
+        else:
+            i += 1
+    return spans
+
+
+@Language.factory("kg_gazetteer_places", requires=["token.pos"], assigns=["doc.ents"])
+def make_place_finder(nlp: Language, name: str):
+    """spaCy component: add :func:`gazetteer_places` to ``doc.ents`` where no entity stands."""
+    places = gazetteer.load()
+
+    def place_finder(doc: Doc) -> Doc:
+        taken = {t.i for e in doc.ents for t in e}
+        new = [s for s in gazetteer_places(doc, places) if not any(t.i in taken for t in s)]
+        if new:
+            doc.ents = sorted([*doc.ents, *new], key=lambda s: s.start)
+        return doc
+
+    return place_finder
+
+
 def add_components(nlp: Language) -> Language:
     """Add kg's extraction components to a loaded pipeline, once."""
+    if "kg_gazetteer_places" not in nlp.pipe_names:
+        nlp.add_pipe("kg_gazetteer_places", last=True)
     if "kg_firm_names" not in nlp.pipe_names:
         nlp.add_pipe("kg_firm_names", last=True)
     if "kg_concepts" not in nlp.pipe_names:
@@ -277,7 +332,8 @@ _FOUNDED = re.compile(r"\b(etablert|etablerte|etablerast|startet|starta|stiftet|
                       r"oppretta|skipa|skipet)\b"
                       r"[^.]{0,40}?\b(?:i|år)\s+((?:18|19|20)\d\d)\b", re.IGNORECASE)
 _OWNS = re.compile(r"\b(eies|eid|eiet|eigd|eiges)\b(?:[^.]{0,30}?)\bav\b", re.IGNORECASE)
-_OPERATES = re.compile(r"\b(operatør|prosjektleder|prosjekteier|vertskap|sekretariat)\b", re.IGNORECASE)
+_OPERATES = re.compile(r"\b(operatør|operatør for|prosjektleder|prosjekteier|vertskap|sekretariat|forvalter|forvaltar|"
+                       r"i regi av|gitt midler gjennom|finansierer|finansiert av)\b", re.IGNORECASE)
 _MEMBER = re.compile(r"\b(medlem|medlemmer|deltaker|deltakere|deltar|deltek|består av|inngår)\b", re.IGNORECASE)
 
 
@@ -330,13 +386,13 @@ def sentence_relations(
     text = sent.text
     actors = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES]
     targets = [(mi, m) for mi, m, _, _ in ments if m.type in ("Programme", "Network", "Cluster")]
+    operated = _operated(text, ev, actors, targets)
+    out.extend(Relation(ai, "operates", ti, 0.7, "cue:operates", ev) for ai, ti in operated)
     for ai, a in actors:
         for ti, t in targets:
-            if ai == ti or a.text == t.text:
+            if ai == ti or a.text == t.text or any(ti == o for _, o in operated):
                 continue
-            if _OPERATES.search(text) and t.type == "Programme":
-                out.append(Relation(ai, "operates", ti, 0.6, "cue:operates", ev))
-            elif t.type == "Programme" and a.type not in ("Network", "Cluster"):
+            if t.type == "Programme" and a.type not in ("Network", "Cluster"):
                 out.append(Relation(ai, "participatesIn", ti, 0.5, "cooccurrence:programme", ev))
             elif t.type in ("Network", "Cluster") and _MEMBER.search(text) and a.type not in ("Network", "Cluster"):
                 out.append(Relation(ai, "memberOf", ti, 0.6, "cue:member", ev))
@@ -356,6 +412,36 @@ def sentence_relations(
             for di, _ in owned[-1:]:
                 out.append(Relation(oi, "owns", di, 0.7, "cue:owned-by", ev))
     return out
+
+
+def _operated(text: str, ev: Evidence, actors, targets) -> list[tuple[int, int]]:
+    """(actor, programme) pairs for "X er operatør for Y", "Y, som X forvalter", "Y i regi av X".
+
+    In "operatør for A sitt prosjekt B" the programme is the last one of the
+    clause after the cue (B), not the first.
+    """
+    m = _OPERATES.search(text)
+    programmes = [(mi, t) for mi, t in targets if t.type == "Programme"]
+    if not m or not actors or not programmes:
+        return []
+
+    def pos(x):
+        return x[1].evidence.start - ev.start
+
+    cue = m.group(1).lower()
+    if cue in ("i regi av", "finansiert av"):  # programme before, actor after
+        before = [p for p in programmes if pos(p) < m.start()]
+        after = [a for a in actors if pos(a) > m.end()]
+        return [(after[0][0], before[-1][0])] if before and after else []
+    clause_end = len(text)
+    for stop in (". ", "; ", ", og "):
+        k = text.find(stop, m.end())
+        if k >= 0:
+            clause_end = min(clause_end, k)
+    subject = [a for a in actors if pos(a) < m.start()] or [a for a in actors if pos(a) > m.end()]
+    after = [p for p in programmes if m.end() <= pos(p) < clause_end]
+    obj = after[-1] if after else programmes[-1]
+    return [(subject[-1][0], obj[0])] if subject and subject[-1][0] != obj[0] else []
 
 
 def founded_years(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Observation]:
@@ -379,8 +465,8 @@ _MEASURES = (
     ("members", "members", re.compile(_NUMBER + r"\s+(?:medlemmer|medlemer|deltakere|aktører)\b", re.I)),
     ("inhabitants", "persons", re.compile(_NUMBER + r"\s+(?:innbyggere|innbyggarar)\b", re.I)),
     ("students", "persons", re.compile(_NUMBER + r"\s+(?:studenter)\b", re.I)),
-    ("money", "NOK", re.compile(r"(?:kr\.?\s*)?" + _NUMBER + r"\s*(mill\.|millioner|mrd\.|milliarder|mnok)"
-                                r"\s*(?:kroner|kr\.?|NOK)?", re.I)),
+    ("money", "NOK", re.compile(r"(?:kr\.?\s*)?" + _NUMBER + r"\s*(mill\.|millioner|mrd\.|milliarder)"
+                                r"\s*(?:kroner|kronene|kr\.?|NOK)", re.I)),
     ("share", "percent", re.compile(_NUMBER + r"\s*(?:prosent|%)", re.I)),
 )
 _SCALE = {"mill.": 1e6, "millioner": 1e6, "mnok": 1e6, "mrd.": 1e9, "milliarder": 1e9}
@@ -456,6 +542,12 @@ def trim_span(span: Span) -> Span:
         end -= 1
     while start < end and (doc[start].pos_ in ("CCONJ", "PUNCT") and doc[start].text not in ("«", '"')):
         start += 1
+    if doc[end - 1].text.endswith("-") and end + 1 < len(doc) and doc[end].text in ("og", "eller", "&"):
+        end += 1  # "Valdres Natur-" + "og Kulturpark": one name with a shared compound part
+        while end < len(doc) and doc[end].text[:1].isupper():
+            end += 1
+    if end < len(doc) and doc[end].text.lower() in _BODY_SUFFIXES and doc[end - 1].text[:1].isupper():
+        end += 1  # "Innlandet" + "fylkeskommune": the public body, not the place
     if end - start == 1 and doc[start].text.lower() in _INSTITUTION_HEADS and end + 1 < len(doc):
         if doc[end].text in ("i", "på") and doc[end + 1].text[:1].isupper():
             end += 2
@@ -464,11 +556,13 @@ def trim_span(span: Span) -> Span:
     return Span(doc, start, end, label=span.label) if end > start else span
 
 
+_BODY_SUFFIXES = {"kommune", "fylkeskommune", "regionråd", "regionråd", "kommunestyre", "fylkesting"}
 _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommunen", "kommunen", "instituttet"}
 
 
 def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) -> list[tuple[Mention, int, int]]:
-    spans = [(trim_span(e), e.label_) for e in doc.ents]
+    trimmed = {trim_span(e): e.label_ for e in doc.ents}
+    spans = [(span, trimmed[span]) for span in filter_spans(list(trimmed))]
     taken = {t.i for e, _ in spans for t in e}
     concepts = list(doc.spans.get("kg_concepts", []))
     spans += [(s, "CONCEPT") for s in concepts if not any(t.i in taken for t in s)]
@@ -479,8 +573,8 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) ->
         if (span.start, span.end) in apposition:  # "nettverket Bluelight": a network, whatever NER said
             cue = _cue_type(span.text)
             kind = cue if cue in ("Network", "Cluster", "Programme") else apposition[(span.start, span.end)]
-        if kind == "Organisation" and places.lookup(span.text):
-            kind = "Place"  # NorNE often tags regions acting as a community as ORG
+        if kind in ("Organisation", None) and label in ("ORG", "PER") and places.lookup(span.text):
+            kind = "Place"  # a gazetteer name tagged ORG (a community acting) or PER (a tagger slip)
         if kind is None or not _plausible(span):
             continue
         sent = span.sent
@@ -499,10 +593,17 @@ def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, 
             antecedents[m.type] = mi
 
 
+#: Abbreviations of common nouns that taggers take for names ("FoU" is research and development).
+_NOT_NAMES = {"fou", "fou-", "ikt", "it", "bnp", "brp", "mva", "osv", "jf", "nb", "ca"}
+_GENERIC_PLURAL = re.compile(r"(regionene|regionane|fylkene|fylka|kommunene|kommunane|bygdene|bygdane|landene)$", re.I)
+
+
 def _plausible(span: Span) -> bool:
-    """Reject junk names: pronouns, lone lowercase words, digits, page furniture."""
+    """Reject junk names: pronouns, lone lowercase words, digits, generic abbreviations and plurals."""
     text = clean(span.text)
-    if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text):
+    if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text) or text.lower() in _NOT_NAMES:
+        return False
+    if len(span) == 1 and _GENERIC_PLURAL.search(text):
         return False
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False

@@ -69,11 +69,11 @@ def report_graph(document: Document, extraction: Extraction, resolution: Resolut
     for i, mention in enumerate(extraction.mentions):
         node = entity_iri(keys[i])
         _evidence(g, report, node, KG.mentionedIn, report, mention.evidence, 1.0, f"ner:{mention.label}")
-    for rel in resolution.relations:
-        s, o = entity_iri(keys[rel.subject]), entity_iri(keys[rel.object])
-        p = getattr(KG, rel.predicate)
+    for link in resolution.links:
+        s, o = entity_iri(link.subject), entity_iri(link.object)
+        p = getattr(KG, link.predicate)
         g.add((s, p, o))
-        _evidence(g, report, s, p, o, rel.evidence, rel.confidence, rel.extractor)
+        _evidence(g, report, s, p, o, link.evidence, link.confidence, link.extractor)
     for obs in extraction.observations:
         subject = entity_iri(keys[obs.subject])
         if obs.measure == "founded":

@@ -12,12 +12,13 @@ node.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from . import gazetteer
 from .document import HEADING, Document
-from .extract import ACTOR_TYPES, Evidence, Extraction, Mention, Relation
+from .extract import ACTOR_TYPES, Evidence, Extraction, Mention
 from .normalize import legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
@@ -43,12 +44,24 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A relation between two resolved entities (by key), with its evidence."""
+
+    subject: str
+    predicate: str
+    object: str
+    confidence: float
+    extractor: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
 class Resolution:
-    """Entities of one report, the entity of each mention, and framed links."""
+    """Entities of one report, the entity of each mention, and the links between entities."""
 
     entities: tuple[Entity, ...]
     mention_entity: tuple[str, ...]  # entity key per mention
-    relations: tuple[Relation, ...]  # extracted relations plus context links
+    links: tuple[Link, ...]  # extracted relations, names of public bodies, context links
 
 
 def actor_key(name: str) -> str:
@@ -74,9 +87,17 @@ def resolve(extraction: Extraction, document: Document) -> Resolution:
     entities = []
     for key, idx in groups.items():
         entities.append(_entity(key, idx, mentions, gaz, aliases))
-    relations = list(extraction.relations) + context_links(extraction, document, keys, gaz)
-    relations = [r for r in relations if keys[r.subject] != keys[r.object]]
-    return Resolution(tuple(entities), tuple(keys), tuple(relations))
+    links = [
+        Link(keys[r.subject], r.predicate, keys[r.object], r.confidence, r.extractor, r.evidence)
+        for r in extraction.relations
+    ]
+    links += named_after(mentions, keys, gaz)
+    links += context_links(mentions, links, document, keys, gaz)
+    unique: dict[tuple[str, str, str, int], Link] = {}
+    for link in links:
+        if link.subject != link.object:
+            unique.setdefault((link.subject, link.predicate, link.object, link.evidence.start), link)
+    return Resolution(tuple(entities), tuple(keys), tuple(unique.values()))
 
 
 def _place_context(mentions: tuple[Mention, ...], gaz) -> Counter:
@@ -201,7 +222,8 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
     return Entity(key, kind, label, tuple(sorted(names)), tuple(idx))
 
 
-def context_links(extraction: Extraction, document: Document, keys: list[str], gaz) -> list[Relation]:
+def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Document, keys: list[str],
+                  gaz) -> list[Link]:
     """activeIn links from actors to the place that frames their paragraph.
 
     A paragraph about "treindustrien i Glåmdalen" that lists firms links each
@@ -210,17 +232,21 @@ def context_links(extraction: Extraction, document: Document, keys: list[str], g
     in the paragraph, else the one named in the nearest heading above it.
     Actors with an explicit locatedIn in the same sentence are skipped.
     """
-    mentions = extraction.mentions
     by_block: dict[int, list[int]] = defaultdict(list)
     for i, m in enumerate(mentions):
         by_block[m.block].append(i)
-    located = {(r.subject, r.evidence.start) for r in extraction.relations if r.predicate == "locatedIn"}
-    out: list[Relation] = []
+    located = {link.subject for link in links if link.predicate == "locatedIn"}
+    seats_in_block: dict[int, set[str]] = defaultdict(set)
+    starts = [b.start for b in document.blocks]
+    for link in links:
+        if link.predicate == "locatedIn":
+            seats_in_block[bisect_right(starts, link.evidence.start) - 1].add(link.object)
+    out: list[Link] = []
     frames: list[tuple[int, int | None]] = []  # (heading level, framing place) of open sections
     for bi, block in enumerate(document.blocks):
-        framing = _framing_places(by_block.get(bi, []), keys, gaz)
+        framing = _framing_places(by_block.get(bi, []), keys, gaz, seats_in_block[bi])
         if block.kind == HEADING:
-            level = block.level or 1
+            level = 0 if block.page == 1 and block.text in document.title else block.level or 1
             frames = [f for f in frames if f[0] < level]
             inherited = frames[-1][1] if frames else None
             frames.append((level, framing[0] if len(framing) == 1 else None if framing else inherited))
@@ -231,17 +257,35 @@ def context_links(extraction: Extraction, document: Document, keys: list[str], g
             continue
         for i in by_block.get(bi, []):
             m = mentions[i]
-            if m.type not in ACTOR_TYPES or any(s == i for s, _ in located):
-                continue
-            ev = Evidence(m.evidence.page, m.evidence.sentence, m.evidence.start, m.evidence.end)
-            out.append(Relation(i, "activeIn", frame, 0.5, "context:paragraph-place", ev))
+            if m.type not in ACTOR_TYPES or keys[i] in located:
+                continue  # a seated actor is found through its seat and the place hierarchy
+            out.append(Link(keys[i], "activeIn", keys[frame], 0.5, "context:paragraph-place", m.evidence))
     return out
 
 
-def _framing_places(indices: list[int], keys: list[str], gaz) -> list[int]:
+_BODY_OF_PLACE = re.compile(r"^(?P<place>.+?)\s+(?:kommune|fylkeskommune|regionråd|kommunestyre|fylkesting)$", re.I)
+
+
+def named_after(mentions: tuple[Mention, ...], keys: list[str], gaz) -> list[Link]:
+    """locatedIn for public bodies named after their place: "Kongsvinger kommune" → Kongsvinger."""
+    out = []
+    for i, m in enumerate(mentions):
+        hit = _BODY_OF_PLACE.match(m.text) if m.type == "PublicBody" else None
+        place = gaz.best(hit.group("place")) if hit else None
+        if place:
+            out.append(Link(keys[i], "locatedIn", place.key, 0.9, "name:public-body", m.evidence))
+    return out
+
+
+def _framing_places(indices: list[int], keys: list[str], gaz, seats: set[str]) -> list[int]:
+    """Specific places a block names, other than actors' seats; one place that
+    contains all the others ("Glåmdalen" and its municipalities) stands alone."""
     seen: dict[str, int] = {}
     for i in indices:
         place = gaz.places.get(keys[i])
-        if place and place.kind in _FRAMING_KINDS and keys[i] not in seen:
+        if place and place.kind in _FRAMING_KINDS and keys[i] not in seen and keys[i] not in seats:
             seen[keys[i]] = i
+    for key, i in seen.items():
+        if all(other == key or key in gaz.ancestors(other) for other in seen):
+            return [i]
     return list(seen.values())
