@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
     store_opt(p)
 
+    p = command("network", cmd_network, "Export the actor network (GraphML for Gephi, or a CSV edge list).")
+    p.add_argument("--format", choices=("graphml", "csv"), default="graphml", help="graphml (default) or csv")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    store_opt(p)
+
     p = command("validate", cmd_validate, "Check the graph against the SHACL shapes in ontology/shapes.ttl.")
     store_opt(p)
 
@@ -253,6 +258,47 @@ def cmd_export(args) -> int:
     else:
         sys.stdout.buffer.write(data)
     return 0
+
+
+def cmd_network(args) -> int:
+    from .query import network
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        edges = network(store)
+    text = _graphml(edges) if args.format == "graphml" else _render(
+        ["source", "source_label", "source_type", "link", "target", "target_label", "target_type"],
+        [[e.source, e.source_label, e.source_type, e.link, e.target, e.target_label, e.target_type] for e in edges],
+        "csv",
+    )
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _graphml(edges) -> str:
+    """A GraphML document with node labels and types and edge kinds."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("graphml", xmlns="http://graphml.graphdrawing.org/xmlns")
+    for key, target, name in (("label", "node", "label"), ("type", "node", "type"), ("link", "edge", "link")):
+        ET.SubElement(root, "key", id=key, attrib={"for": target, "attr.name": name, "attr.type": "string"})
+    graph = ET.SubElement(root, "graph", id="kg", edgedefault="directed")
+    nodes = {}
+    for e in edges:
+        nodes[e.source] = (e.source_label, e.source_type)
+        nodes[e.target] = (e.target_label, e.target_type)
+    for iri, (label, kind) in sorted(nodes.items()):
+        node = ET.SubElement(graph, "node", id=iri)
+        ET.SubElement(node, "data", key="label").text = label
+        ET.SubElement(node, "data", key="type").text = kind
+    for i, e in enumerate(edges):
+        edge = ET.SubElement(graph, "edge", id=f"e{i}", source=e.source, target=e.target)
+        ET.SubElement(edge, "data", key="link").text = e.link
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def cmd_validate(args) -> int:

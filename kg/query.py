@@ -103,8 +103,11 @@ def _local(iri) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+_PLACE_CLASSES = ("Locality", "Municipality", "Region", "County", "Country", "Place")
+
+
 def _most_specific(types: set[str]) -> str:
-    for cls in _ACTOR_CLASSES:
+    for cls in (*_ACTOR_CLASSES, *_PLACE_CLASSES):
         if cls in types:
             return cls
     return sorted(types)[0] if types else "Actor"
@@ -230,3 +233,43 @@ def _class(name: str) -> URIRef:
     except AttributeError:
         raise QueryError(f"unknown class {name!r}; use one of the ontology classes, e.g. Firm, Organisation, "
                          "Programme, Place, Cluster, Network") from None
+
+
+NETWORK_EDGES = PREFIXES + """
+SELECT DISTINCT ?s ?sLabel ?sType ?p ?o ?oLabel ?oType WHERE {
+  ?s ?p ?o .
+  VALUES ?p { kg:locatedIn kg:activeIn kg:memberOf kg:participatesIn kg:operates kg:owns }
+  ?s skos:prefLabel ?sLabel ; a ?sType . ?o skos:prefLabel ?oLabel ; a ?oType .
+  FILTER(STRSTARTS(STR(?sType), STR(kg:)) && STRSTARTS(STR(?oType), STR(kg:)))
+}
+"""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One link of the actor network."""
+
+    source: str
+    source_label: str
+    source_type: str
+    link: str
+    target: str
+    target_label: str
+    target_type: str
+
+
+def network(store: OxigraphStore) -> list[Edge]:
+    """Every link between actors, programmes and places, for Gephi and networkx."""
+    edges: dict[tuple[str, str, str], Edge] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    rows = store.select(NETWORK_EDGES)
+    for r in rows:
+        types[str(r["s"])].add(_local(r["sType"]))
+        types[str(r["o"])].add(_local(r["oType"]))
+    for r in rows:
+        s, o = str(r["s"]), str(r["o"])
+        key = (s, _local(r["p"]), o)
+        if key not in edges:
+            edges[key] = Edge(s, str(r["sLabel"]), _most_specific(types[s]), key[1], o, str(r["oLabel"]),
+                              _most_specific(types[o]))
+    return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label))

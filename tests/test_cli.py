@@ -7,7 +7,7 @@ from kg.cli import build_parser, main
 
 from .conftest import CORPUS
 
-COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "remove", "export", "validate",
+COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "remove", "export", "network", "validate",
             "eval-ner", "eval-extract", "train"]
 
 
@@ -56,6 +56,20 @@ def test_errors_are_one_line_with_exit_codes(store, capsys):
     assert err.startswith("kg: error:") and err.count("\n") == 1
     assert main(["query", "SELEKT", "--store", store]) == 2
     assert "invalid SPARQL" in capsys.readouterr().err
+
+
+def test_network_export_graphml_and_csv(store, tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "net.graphml"
+    assert main(["network", "--store", store, "--output", str(out)]) == 0
+    root = ET.parse(out).getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    labels = {d.text for d in root.findall(".//g:node/g:data[@key='label']", ns)}
+    assert {"Glommen Mjøsen Skog SA", "Moelven Industrier ASA"} <= labels
+    assert main(["network", "--store", store, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("source,source_label") and any(",owns," in line for line in lines)
 
 
 def test_remove_and_export(store, tmp_path, capsys):

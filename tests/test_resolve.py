@@ -1,6 +1,8 @@
+import pytest
+
 from kg.document import PARAGRAPH, Block, Document
 from kg.extract import Evidence, Extraction, Mention, Relation
-from kg.resolve import _is_acronym_of, actor_key, resolve
+from kg.resolve import FUZZY_THRESHOLD, _is_acronym_of, actor_key, name_similarity, resolve
 
 
 def _doc(text: str) -> Document:
@@ -50,3 +52,25 @@ def test_shared_place_name_is_linked_by_context():
 
 def test_same_firm_in_two_reports_gets_the_same_key():
     assert actor_key("Forestia AS") == actor_key("FORESTIA A/S") == actor_key("Forestia")
+
+
+SAME = [("NIS-lab", "NISlab"), ("Raufoss Ammunisjonsfabrikk", "Raufoss Ammunisjonsfabrikker"),
+        ("Østlandsforskning", "Østlandsforsking"), ("Valdres Natur- og Kulturpark", "Valdres Natur og Kulturpark")]
+DIFFERENT = [("Moelven Industrier ASA", "Moelvenkonsernet"), ("Raufoss Technology AS", "Raufoss Industripark"),
+             ("Nammo Raufoss AS", "Benteler Automotive Raufoss AS"), ("Glommen Mjøsen Skog SA", "Viken Skog SA"),
+             ("Innlandet fylkeskommune", "Oppland fylkeskommune"), ("Kirkenær Bruk AS", "Kirkenær"),
+             ("Visit Valdres AS", "Valdres Rakfisk SA")]
+
+
+@pytest.mark.parametrize("a, b, same", [(a, b, True) for a, b in SAME] + [(a, b, False) for a, b in DIFFERENT])
+def test_fuzzy_threshold_separates_variants_from_other_actors(a, b, same):
+    sim = name_similarity([actor_key(a).replace("-", ""), actor_key(b).replace("-", "")])[0, 1]
+    assert (sim >= FUZZY_THRESHOLD) == same, sim
+
+
+def test_fuzzy_merge_keeps_the_more_frequent_spelling():
+    text = "NIS-lab er et senter. NIS-lab vokser. NISlab har folk."
+    ments = _mentions(text, [("NIS-lab", "Organisation"), ("NIS-lab", "Organisation"), ("NISlab", "Organisation")])
+    res = resolve(Extraction(ments, (), ()), _doc(text))
+    (entity,) = res.entities
+    assert entity.label == "NIS-lab" and entity.aliases == ("NISlab",)
