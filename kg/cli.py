@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("actors", cmd_actors, "Actors linked to a region or any place inside it.")
     p.add_argument("--region", required=True, help="county, region, municipality or locality name")
-    p.add_argument("--link", choices=("located", "active"), help="keep one kind of link only")
+    p.add_argument("--link", choices=("located", "active", "member", "operates", "owns"),
+                   help="keep one kind of link: located there, active there, member of a cluster or network there, "
+                        "operator of a programme there, owner of an actor seated there")
     store_opt(p)
     format_opt(p)
 

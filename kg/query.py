@@ -23,8 +23,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 
-#: Link kinds of ``actors --region`` and the properties behind them.
-LINKS = {"located": KG.locatedIn, "active": KG.activeIn}
+#: Kinds of link of ``actors --region``: located there, active there, member of a
+#: cluster or network there, operator of a programme there, owner of an actor seated there.
+LINKS = ("located", "active", "member", "operates", "owns")
 
 _ACTOR_CLASSES = ("Firm", "PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association", "Network",
                   "Cluster", "Organisation", "Programme", "Actor")
@@ -38,15 +39,27 @@ SELECT DISTINCT ?place ?name WHERE {
 """
 
 ACTORS_IN_REGION = PREFIXES + """
-SELECT ?region ?actor ?type ?label ?link ?place ?placeLabel ?page ?sentence ?report ?confidence WHERE {
+SELECT ?region ?actor ?type ?label ?kind ?place ?placeLabel ?page ?sentence ?report ?confidence WHERE {
   ?place kg:partOf* ?region .
-  ?actor ?link ?place .
-  VALUES ?link { kg:locatedIn kg:activeIn }
+  {
+    ?actor kg:locatedIn ?place . BIND("located" AS ?kind) BIND(kg:locatedIn AS ?p) BIND(?place AS ?via)
+  } UNION {
+    ?actor kg:activeIn ?place . BIND("active" AS ?kind) BIND(kg:activeIn AS ?p) BIND(?place AS ?via)
+  } UNION {
+    ?via kg:locatedIn|kg:activeIn ?place . ?actor kg:memberOf ?via .
+    BIND("member" AS ?kind) BIND(kg:memberOf AS ?p)
+  } UNION {
+    ?via kg:locatedIn|kg:activeIn ?place . ?actor kg:operates ?via .
+    BIND("operates" AS ?kind) BIND(kg:operates AS ?p)
+  } UNION {
+    ?via kg:locatedIn ?place . ?actor kg:owns ?via .
+    BIND("owns" AS ?kind) BIND(kg:owns AS ?p)
+  }
   ?actor a ?type ; skos:prefLabel ?label .
   ?type rdfs:subClassOf* kg:Actor .
   OPTIONAL { ?place skos:prefLabel ?placeLabel }
   OPTIONAL {
-    ?ev kg:subject ?actor ; kg:predicate ?link ; kg:object ?place ;
+    ?ev kg:subject ?actor ; kg:predicate ?p ; kg:object ?via ;
         kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r ; kg:confidence ?confidence .
     ?r dcterms:title ?report .
   }
@@ -134,7 +147,7 @@ def actors_in_region(store: OxigraphStore, name: str, link: str | None = None) -
 
     Args:
         name: a county, region, municipality or locality name ("Innlandet", "Glåmdalen").
-        link: "located" or "active" to keep one kind of link; None keeps both.
+        link: one of :data:`LINKS` to keep one kind of link; None keeps all.
 
     Raises:
         QueryError: no place has that name, or the link kind is unknown.
@@ -149,8 +162,8 @@ def actors_in_region(store: OxigraphStore, name: str, link: str | None = None) -
     seen_links = set()
     for region in places:
         for r in store.select(ACTORS_IN_REGION, {"region": region}):
-            kind = _local(r["link"])
-            if link and r["link"] != LINKS[link]:
+            kind = str(r["kind"])
+            if link and kind != link:
                 continue
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))

@@ -30,8 +30,16 @@ def test_region_query_narrows_by_link_and_carries_evidence(corpus_store):
         located = actors_in_region(store, "Raufoss", link="located")
     nammo = next(r for r in located if r.label == "Nammo Raufoss AS")
     assert nammo.type == "Firm"
-    assert all(link["link"] == "locatedIn" for link in nammo.links)
+    assert all(link["link"] == "located" for link in nammo.links)
     assert any("Nammo Raufoss AS på Raufoss" in link["sentence"] and link["page"] == 2 for link in nammo.links)
+
+
+def test_region_links_through_networks_and_ownership(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        members = actors_in_region(store, "Vestre Toten", link="member")
+        owners = actors_in_region(store, "Ringsaker", link="owns")  # Moelven is seated in Moelv (Ringsaker)
+    assert "Nammo Raufoss AS" in labels(members)
+    assert {"Glommen Mjøsen Skog SA", "Viken Skog SA"} <= set(labels(owners))
 
 
 def test_unknown_region_is_a_clear_error(corpus_store):
