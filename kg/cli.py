@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(p)
     format_opt(p)
 
+    p = command("adds", cmd_adds, "What a report adds: entities and facts no other stored report has.")
+    p.add_argument("report", help="file name (e.g. rapport.pdf), SHA-256 prefix or graph IRI")
+    store_opt(p)
+    format_opt(p)
+
     p = command("remove", cmd_remove, "Remove a report (by file name, content hash or graph IRI).")
     p.add_argument("report", help="file name (e.g. rapport.pdf), SHA-256 prefix or graph IRI")
     store_opt(p)
@@ -228,16 +233,38 @@ def cmd_reports(args) -> int:
     return 0
 
 
-def cmd_remove(args) -> int:
-    from .query import reports
+def _report_or_fail(store, ref: str) -> list[dict]:
+    from .query import find_report
+
+    hits = find_report(store, ref)
+    if not hits:
+        raise QueryError(f"no stored report matches {ref!r}; 'kg reports' lists them")
+    return hits
+
+
+def cmd_adds(args) -> int:
+    from .query import report_adds
     from .store import open_store
 
     with open_store(args.store) as store:
-        target = args.report
-        hits = [r for r in reports(store)
-                if target in (r["source"], r["graph"]) or (len(target) >= 8 and r["sha256"].startswith(target))]
-        if not hits:
-            raise QueryError(f"no stored report matches {target!r}; 'kg reports' lists them")
+        (report, *_) = _report_or_fail(store, args.report)
+        adds = report_adds(store, report["graph"])
+    if args.format == "json":
+        print(json.dumps(adds, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{report['source']} adds {len(adds['entities'])} entities and {len(adds['facts'])} facts")
+    sys.stdout.write(_render(["label", "type", "iri"], [[e["label"], e["type"], e["iri"]] for e in adds["entities"]],
+                             args.format))
+    sys.stdout.write(_render(["subject", "predicate", "object"],
+                             [[f["subject"], f["predicate"], f["object"]] for f in adds["facts"]], args.format))
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from .store import open_store
+
+    with open_store(args.store) as store:
+        hits = _report_or_fail(store, args.report)
         for r in hits:
             store.remove_graph(r["graph"])
             print(f"removed {r['source']} ({r['graph']})")

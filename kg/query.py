@@ -286,3 +286,47 @@ def network(store: OxigraphStore) -> list[Edge]:
             edges[key] = Edge(s, str(r["sLabel"]), _most_specific(types[s]), key[1], o, str(r["oLabel"]),
                               _most_specific(types[o]))
     return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label))
+
+
+REPORT_ADDS_ENTITIES = PREFIXES + """
+SELECT ?g ?entity ?label ?type WHERE {
+  GRAPH ?g { ?entity kg:mentionedIn ?r }
+  ?entity skos:prefLabel ?label ; a ?type .
+  FILTER NOT EXISTS { GRAPH ?other { ?entity kg:mentionedIn ?r2 } FILTER(?other != ?g) }
+}
+"""
+
+REPORT_ADDS_FACTS = PREFIXES + """
+SELECT ?g ?s ?sLabel ?p ?o ?oLabel WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  VALUES ?p { kg:locatedIn kg:activeIn kg:memberOf kg:participatesIn kg:operates kg:owns kg:foundedYear }
+  ?s skos:prefLabel ?sLabel .
+  OPTIONAL { ?o skos:prefLabel ?oLabel }
+  FILTER NOT EXISTS { GRAPH ?other { ?s ?p ?o } FILTER(?other != ?g) }
+}
+"""
+
+
+def report_adds(store: OxigraphStore, graph_iri: str) -> dict:
+    """What one report adds to the others: entities no other report mentions, and new facts."""
+    g = URIRef(graph_iri)
+    types: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, str] = {}
+    for r in store.select(REPORT_ADDS_ENTITIES, {"g": g}):
+        types[str(r["entity"])].add(_local(r["type"]))
+        labels[str(r["entity"])] = str(r["label"])
+    new_entities = sorted(
+        ({"label": labels[i], "type": _most_specific(t), "iri": i} for i, t in types.items()),
+        key=lambda e: (e["type"], e["label"]),
+    )
+    facts = sorted(
+        {(str(r["sLabel"]), _local(r["p"]), str(r["oLabel"]) if r.get("oLabel") else str(r["o"]))
+         for r in store.select(REPORT_ADDS_FACTS, {"g": g})}
+    )
+    return {"entities": new_entities, "facts": [{"subject": s, "predicate": p, "object": o} for s, p, o in facts]}
+
+
+def find_report(store: OxigraphStore, ref: str) -> list[dict]:
+    """Stored reports matching a file name, graph IRI or SHA-256 prefix (8+ characters)."""
+    return [r for r in reports(store)
+            if ref in (r["source"], r["graph"]) or (len(ref) >= 8 and r["sha256"].startswith(ref))]

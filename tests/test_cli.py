@@ -7,7 +7,7 @@ from kg.cli import build_parser, main
 
 from .conftest import CORPUS
 
-COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "remove", "export", "network", "validate",
+COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "adds", "remove", "export", "network", "validate",
             "eval-ner", "eval-extract", "train"]
 
 
@@ -56,6 +56,15 @@ def test_errors_are_one_line_with_exit_codes(store, capsys):
     assert err.startswith("kg: error:") and err.count("\n") == 1
     assert main(["query", "SELEKT", "--store", store]) == 2
     assert "invalid SPARQL" in capsys.readouterr().err
+
+
+def test_what_a_report_adds(store, capsys):
+    assert main(["adds", "reiseliv-valdres.pdf", "--store", store, "--format", "json"]) == 0
+    adds = json.loads(capsys.readouterr().out)
+    new = {e["label"] for e in adds["entities"]}
+    assert "Visit Valdres AS" in new
+    assert "Innlandet fylkeskommune" not in new  # the Glåmdalen report names it too
+    assert {"subject": "Visit Valdres AS", "predicate": "locatedIn", "object": "Fagernes"} in adds["facts"]
 
 
 def test_network_export_graphml_and_csv(store, tmp_path, capsys):
