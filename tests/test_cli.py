@@ -7,8 +7,8 @@ from kg.cli import build_parser, main
 
 from .conftest import CORPUS
 
-COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "adds", "remove", "export", "network", "validate",
-            "eval-ner", "eval-extract", "train"]
+COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "adds", "remove", "export", "network",
+            "validate", "eval-ner", "eval-extract", "train"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
