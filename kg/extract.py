@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from . import gazetteer
+from . import gazetteer, sectors
 from .document import HEADING, Document
 from .normalize import LEGAL_FORMS, clean, legal_form
 
@@ -386,6 +386,10 @@ def sentence_relations(
     text = sent.text
     actors = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES]
     targets = [(mi, m) for mi, m, _, _ in ments if m.type in ("Programme", "Network", "Cluster")]
+    for ai, a in actors:
+        if a.type not in ("PublicBody", "ResearchOrEducation", "Association"):
+            out.extend(Relation(ai, "inSector", si, 0.5, "cooccurrence:sector", ev)
+                       for si, s, _, _ in ments if s.type == "Sector")
     operated = _operated(text, ev, actors, targets)
     out.extend(Relation(ai, "operates", ti, 0.7, "cue:operates", ev) for ai, ti in operated)
     for ai, a in actors:
@@ -460,7 +464,8 @@ def founded_years(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Ev
 _NUMBER = r"(\d{1,3}(?:[. ]\d{3})+|\d+(?:,\d+)?)"
 _MEASURES = (
     ("employees", "persons", re.compile(_NUMBER + r"\s+(?:ansatte|tilsette|sysselsatte|årsverk)\b", re.I)),
-    ("jobs", "jobs", re.compile(_NUMBER + r"\s+(?:arbeidsplasser)\b", re.I)),
+    ("jobs", "jobs", re.compile(_NUMBER + r"(?:,\s*eller\s[^,]{1,25},)?\s+(?:av\s+(?:\w+\s+){0,2})?"
+                                r"(?:arbeidsplasser|arbeidsplassar)\b", re.I)),
     ("firms", "firms", re.compile(_NUMBER + r"\s+(?:bedrifter|bedrifta|foretak|selskaper|verksemder)\b", re.I)),
     ("members", "members", re.compile(_NUMBER + r"\s+(?:medlemmer|medlemer|deltakere|aktører)\b", re.I)),
     ("inhabitants", "persons", re.compile(_NUMBER + r"\s+(?:innbyggere|innbyggarar)\b", re.I)),
@@ -491,14 +496,18 @@ def sentence_observations(
     year = _OBS_YEAR.search(text)
     candidates = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES + PLACE_TYPES + ("Programme",)]
     if _ANAPHOR_ACTOR.match(text) and antecedents and "Actor" in antecedents:
-        candidates = [(antecedents["Actor"], None)]
         return [
             Observation(antecedents["Actor"], o.measure, o.value, o.unit, o.year, 0.7, o.evidence)
             for o in _figures(sent, ev, year)
         ]
     if not candidates:
         return out
+    respective = _respectively(sent, ev, candidates, year)
+    covered = [(o.evidence.start, o.evidence.end) for o in respective]
+    out.extend(respective)
     for fig in _figures(sent, ev, year):
+        if any(s <= fig.evidence.start < e for s, e in covered):
+            continue
         pos = fig.evidence.start - ev.start
         before = [c for c in candidates if c[1].evidence.start - ev.start <= pos]
         actors = [c for c in before if c[1].type in ACTOR_TYPES]
@@ -506,6 +515,33 @@ def sentence_observations(
         conf = 0.8 if before else 0.5
         out.append(Observation(subject, fig.measure, fig.value, fig.unit, fig.year, conf, fig.evidence))
     return out
+
+
+_RESPECTIVELY = re.compile(r"(?:hhv\.|henholdsvis|høvesvis)\s+" + _NUMBER + r"\s+og\s+" + _NUMBER + r"\s*(?:prosent|%)",
+                           re.I)
+
+
+def _respectively(sent: Span, ev: Evidence, candidates, year) -> list[Observation]:
+    """ "Hedmark og Oppland … med hhv. 28 og 13 prosent": the first share is about
+    the first of the pair, the second about the second."""
+    m = _RESPECTIVELY.search(sent.text)
+    if not m:
+        return []
+    lead = len(sent.text) - len(sent.text.lstrip())
+    text = sent.text.strip()
+    ordered = sorted(candidates, key=lambda c: c[1].evidence.start)
+    pairs = [
+        (a, b) for a, b in zip(ordered, ordered[1:])
+        if text[a[1].evidence.end - ev.start : b[1].evidence.start - ev.start].strip() == "og"
+        and b[1].evidence.end - ev.start <= m.start() - lead
+    ]
+    if not pairs:
+        return []
+    first, second = pairs[-1]
+    span_ev = Evidence(ev.page, ev.sentence, ev.start + m.start() - lead, ev.start + m.end() - lead)
+    ref = int(year.group(1)) if year else None
+    return [Observation(first[0], "share", parse_number(m.group(1)), "percent", ref, 0.7, span_ev),
+            Observation(second[0], "share", parse_number(m.group(2)), "percent", ref, 0.7, span_ev)]
 
 
 def _figures(sent: Span, ev: Evidence, year) -> list[Observation]:
@@ -516,11 +552,11 @@ def _figures(sent: Span, ev: Evidence, year) -> list[Observation]:
     taken: list[tuple[int, int]] = []
     for measure, unit, pattern in _MEASURES:
         for m in pattern.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
+            if any(s <= m.start(1) < e for s, e in taken):
                 continue
             if measure != "money" and re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
                 continue  # a year, not a count
-            taken.append((m.start(), m.end()))
+            taken.append((m.start(1), m.end(1)))
             value = parse_number(m.group(1))
             if measure == "money":
                 value *= _SCALE.get(m.group(2).lower(), 1)
@@ -567,6 +603,11 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) ->
     concepts = list(doc.spans.get("kg_concepts", []))
     spans += [(s, "CONCEPT") for s in concepts if not any(t.i in taken for t in s)]
     apposition = {(s.start, s.end): s.label_ for s in concepts}
+    taken = {t.i for e, _ in spans for t in e}
+    for start, end, _ in sectors.find(doc.text):
+        span = doc.char_span(start, end, label="Sector", alignment_mode="expand")
+        if span is not None and not any(t.i in taken for t in span):
+            spans.append((span, "CONCEPT"))
     out = []
     for span, label in sorted(spans, key=lambda x: x[0].start):
         kind = span.label_ if label == "CONCEPT" else type_name(span.text, label)

@@ -57,7 +57,7 @@ def report_graph(document: Document, extraction: Extraction, resolution: Resolut
     for entity in resolution.entities:
         node = entity_iri(entity.key)
         g.add((node, KG.mentionedIn, report))
-        if not entity.gazetteer:
+        if not entity.reference:
             g.add((node, RDF.type, getattr(KG, entity.type)))
             g.add((node, SKOS.prefLabel, Literal(entity.label, lang=LANG)))
             labels = _main_label(extraction, entity.mentions)
@@ -172,9 +172,10 @@ def gazetteer_graph() -> Graph:
 
 
 def ontology_graph() -> Graph:
-    """The ontology and SHACL shapes from ``ontology/``, or the packaged copy."""
+    """The ontology and the sector scheme from ``ontology/``, or the packaged copy."""
     g = Graph()
     g.parse(ontology_path("kg.ttl"), format="turtle")
+    g.parse(ontology_path("sectors.ttl"), format="turtle")
     return g
 
 

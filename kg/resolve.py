@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from . import gazetteer
+from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, Evidence, Extraction, Mention
 from .normalize import legal_form, slug, strip_legal_form
@@ -40,7 +40,7 @@ class Entity:
     label: str
     aliases: tuple[str, ...]
     mentions: tuple[int, ...]  # indices into Extraction.mentions
-    gazetteer: bool = False  # the place is defined by the gazetteer graph
+    reference: bool = False  # defined by a reference graph (gazetteer place, sector concept)
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,10 @@ def link_place(name: str, gaz, context: Counter):
 
 
 def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str], context) -> str:
+    if m.type == "Sector":
+        sector = sectors.sector_of(m.text)
+        if sector:
+            return sector.key
     if m.type == "Place":
         place = link_place(m.text, gaz, context)
         if place:
@@ -247,12 +251,27 @@ def name_similarity(names: list[str]):
     return cosine_similarity(vectors)
 
 
+def _distinct(names, label: str) -> tuple[str, ...]:
+    """Aliases without case variants of each other or of the label."""
+    seen = {label.casefold()}
+    out = []
+    for name in sorted(names, key=lambda n: (n.casefold(), not n[:1].isupper())):
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return tuple(out)
+
+
 def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliases: dict) -> Entity:
     ms = [mentions[i] for i in idx]
     if key.startswith("place/") and key in gaz.places:
         place = gaz.places[key]
         names = {m.text for m in ms} - {place.label}
-        return Entity(key, place.kind, place.label, tuple(sorted(names)), tuple(idx), gazetteer=True)
+        return Entity(key, place.kind, place.label, _distinct(names, place.label), tuple(idx), reference=True)
+    sector = next((x for x in sectors.load() if x.key == key), None)
+    if sector:
+        names = {m.text for m in ms} - {sector.label}
+        return Entity(key, "Sector", sector.label, _distinct(names, sector.label), tuple(idx), reference=True)
     types = Counter(m.type for m in ms)
     if any(legal_form(m.text) for m in ms):
         kind = "Firm"
@@ -264,8 +283,7 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
     # prefer the fullest written form: with legal form, longest, most frequent
     label = max(labels, key=lambda s: (legal_form(s) is not None, not s.endswith("s"), labels[s], len(s)))
     names = {m.text for m in ms} | {short for k, short in aliases.values() if k == key}
-    names.discard(label)
-    return Entity(key, kind, label, tuple(sorted(names)), tuple(idx))
+    return Entity(key, kind, label, _distinct(names, label), tuple(idx))
 
 
 def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Document, keys: list[str],

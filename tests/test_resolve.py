@@ -39,7 +39,7 @@ def test_variants_merge_into_one_entity_with_aliases():
     assert by_key["actor/hansen"].type == "Firm" and len(by_key["actor/hansen"].mentions) == 2
     assert len(by_key["actor/telenor"].mentions) == 2
     gjovik = by_key["place/municipality/gjovik-3407"]
-    assert gjovik.gazetteer and gjovik.type == "Municipality"
+    assert gjovik.reference and gjovik.type == "Municipality"
 
 
 def test_shared_place_name_is_linked_by_context():
