@@ -130,8 +130,8 @@ def type_name(text: str, label: str) -> str | None:
         cue = "Firm" if legal_form(name) else _cue_type(name)
         return cue if cue in ("Firm", "Programme", "Network", "Cluster", "PublicBody") else None
     if label in ("GPE_LOC", "LOC"):
-        cue = _cue_type(name)  # "Matprogrammet" tagged as a place is still a programme
-        return cue if cue in ("Programme", "Network", "Cluster") else "Place"
+        cue = _cue_type(name)  # "Matprogrammet" or "Oppland fylkeskommune" tagged as a place
+        return cue if cue and cue != "Firm" else "Place"
     if legal_form(name):
         return "Firm"
     if _PROGRAMME_CODE.match(name):
@@ -578,6 +578,12 @@ def trim_span(span: Span) -> Span:
         end -= 1
     while start < end and (doc[start].pos_ in ("CCONJ", "PUNCT") and doc[start].text not in ("«", '"')):
         start += 1
+    for k in range(start + 1, end):  # "Gudbrandsdalen foruten Valdres": the name stops at a common word
+        word = doc[k].text
+        if word[:1].islower() and word not in _NAME_PARTICLES and word.lower() not in _BODY_SUFFIXES \
+                and not doc[k - 1].text.endswith("-") and not _cue_type(word):
+            end = k
+            break
     if doc[end - 1].text.endswith("-") and end + 1 < len(doc) and doc[end].text in ("og", "eller", "&"):
         end += 1  # "Valdres Natur-" + "og Kulturpark": one name with a shared compound part
         while end < len(doc) and doc[end].text[:1].isupper():
@@ -592,6 +598,7 @@ def trim_span(span: Span) -> Span:
     return Span(doc, start, end, label=span.label) if end > start else span
 
 
+_NAME_PARTICLES = {"i", "på", "for", "og", "av", "til", "-", "&", "de", "la", "von", "van"}
 _BODY_SUFFIXES = {"kommune", "fylkeskommune", "regionråd", "regionråd", "kommunestyre", "fylkesting"}
 _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommunen", "kommunen", "instituttet"}
 
@@ -639,12 +646,23 @@ _NOT_NAMES = {"fou", "fou-", "ikt", "it", "bnp", "brp", "mva", "osv", "jf", "nb"
 _GENERIC_PLURAL = re.compile(r"(regionene|regionane|fylkene|fylka|kommunene|kommunane|bygdene|bygdane|landene)$", re.I)
 
 
+_DOMAIN = re.compile(r"^[\w.-]+\.(?:no|com|org|net|eu|se|dk)$", re.I)
+_DEFINITE_NOUN = re.compile(r"^[A-ZÆØÅ][a-zæøå]+(?:et|en|a|ene)$")
+
+
 def _plausible(span: Span) -> bool:
-    """Reject junk names: pronouns, lone lowercase words, digits, generic abbreviations and plurals."""
+    """Reject junk names: pronouns, digits, web addresses, generic abbreviations,
+    plurals and capitalised common nouns that open a sentence ("Masterstudiet")."""
     text = clean(span.text)
     if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text) or text.lower() in _NOT_NAMES:
         return False
+    if _DOMAIN.match(text) or text.split("-")[0].lower() in _NOT_NAMES:
+        return False
     if len(span) == 1 and _GENERIC_PLURAL.search(text):
+        return False
+    first = span[0]
+    if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
+            and not _cue_type(text)):
         return False
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, Evidence, Extraction, Mention
-from .normalize import legal_form, slug, strip_legal_form
+from .normalize import fold, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
 _ACRONYM_BEFORE = re.compile(r"([A-ZÆØÅ][A-ZÆØÅa-zæøå&-]{1,11})\s*\(\s*$")
@@ -82,6 +82,7 @@ def resolve(extraction: Extraction, document: Document) -> Resolution:
         keys.append(_mention_key(m, gaz, aliases, actor_names, context))
     keys = _merge_heads(mentions, keys)
     keys = fuzzy_merge(mentions, keys)
+    keys = unify_readings(keys)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(keys):
         groups[k].append(i)
@@ -125,14 +126,56 @@ def link_place(name: str, gaz, context: Counter):
     scored = sorted(((sum(context[a] for a in gaz.ancestors(c.key)), c.key) for c in candidates), reverse=True)
     if len(scored) > 1 and scored[0][0] > scored[1][0]:
         return gaz.places[scored[0][1]]
-    return None
+    if candidates:
+        return None
+    parts = name.split("-")
+    if len(parts) > 1 and all(gaz.best(p) for p in parts):
+        return None  # "Hamar-Ringsaker" names two places; kept as a place made of both
+    return _fuzzy_place(name, gaz)
+
+
+#: Similarity above which a misspelt place name links to the gazetteer
+#: ("Gudsbrandsdalen" 0.73, "Nord-Gudbransdal" 0.76); unrelated names such as
+#: "Stor-Oslo"/"Oslo" (0.54) or "Finmark"/"Troms og Finnmark" (0.55) stay apart.
+PLACE_FUZZY_THRESHOLD = 0.72
+
+
+def _fuzzy_place(name: str, gaz):
+    index = _place_index(gaz)
+    vectorizer, matrix, keys = index
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    sims = cosine_similarity(vectorizer.transform([fold(name)]), matrix)[0]
+    best = sims.argmax()
+    if sims[best] < PLACE_FUZZY_THRESHOLD:
+        return None
+    hits = {k for k, sim in zip(keys, sims) if sim == sims[best]}
+    return gaz.places[hits.pop()] if len(hits) == 1 else None
+
+
+_INDEX: dict[int, tuple] = {}
+
+
+def _place_index(gaz) -> tuple:
+    """TF-IDF vectors of every gazetteer name, built once per gazetteer."""
+    if id(gaz) not in _INDEX:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        names, keys = [], []
+        for place in gaz.places.values():
+            for n in (place.label, *place.alt_labels):
+                names.append(fold(n))
+                keys.append(place.key)
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
+        _INDEX[id(gaz)] = (vectorizer, vectorizer.fit_transform(names), keys)
+    return _INDEX[id(gaz)]
 
 
 def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str], context) -> str:
     if m.type == "Sector":
-        sector = sectors.sector_of(m.text)
-        if sector:
-            return sector.key
+        hits = sectors.find(m.text)
+        if hits:
+            return hits[0][2].key
     if m.type == "Place":
         place = link_place(m.text, gaz, context)
         if place:
@@ -204,6 +247,28 @@ def _merge_heads(mentions: tuple[Mention, ...], keys: list[str]) -> list[str]:
                 k = longer.pop()
         out.append(k)
     return out
+
+
+def unify_readings(keys: list[str]) -> list[str]:
+    """One key per name within a report, whatever family the tagger gave each mention.
+
+    A name read once as an organisation and once as a place not in the
+    gazetteer ("Hedmarken", "Bluelight") is one entity: programme beats actor
+    beats an unknown place, since those readings come from stronger cues.
+    """
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for k in keys:
+        family, _, name = k.partition("/")
+        if family in ("actor", "programme") or k.startswith("place/other/"):
+            by_name[name.rsplit("/", 1)[-1]].add(k)
+    rank = {"programme": 0, "actor": 1, "place": 2}
+    best = {name: min(ks, key=lambda k: rank[k.split("/")[0]]) for name, ks in by_name.items() if len(ks) > 1}
+    return [best.get(k.rsplit("/", 1)[-1], k) if k.split("/")[0] in rank and not _gazetteer_key(k) else k
+            for k in keys]
+
+
+def _gazetteer_key(key: str) -> bool:
+    return key.startswith("place/") and not key.startswith("place/other/")
 
 
 #: Cosine similarity of character 2–4-gram TF-IDF vectors above which two names in

@@ -25,7 +25,7 @@ from .ns import GAZETTEER_GRAPH, ONTOLOGY_GRAPH
 DEFAULT_STORE = "kg-store"
 STORE_ENV = "KG_STORE"
 #: Bumped when the gazetteer or ontology graphs change, so stores reload them.
-REFERENCE_VERSION = "2"
+REFERENCE_VERSION = "3"
 _VERSION_PRED = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 
 
