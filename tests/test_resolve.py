@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 
 from kg.document import PARAGRAPH, Block, Document
@@ -74,3 +76,21 @@ def test_fuzzy_merge_keeps_the_more_frequent_spelling():
     res = resolve(Extraction(ments, (), ()), _doc(text))
     (entity,) = res.entities
     assert entity.label == "NIS-lab" and entity.aliases == ("NISlab",)
+
+
+def test_misspelt_place_links_to_the_gazetteer_but_unrelated_names_do_not():
+    from kg import gazetteer
+    from kg.resolve import link_place
+
+    gaz = gazetteer.load()
+    assert link_place("Gudsbrandsdalen", gaz, Counter()).label == "Gudbrandsdalen"
+    assert link_place("Stor-Oslo", gaz, Counter()) is None
+    assert link_place("Hamar-Ringsaker", gaz, Counter()) is None  # two places, not a typo
+
+
+def test_one_name_read_as_organisation_and_unknown_place_is_one_entity():
+    text = "Bluelight er et nettverk. Folk i Bluelight samarbeider."
+    ments = _mentions(text, [("Bluelight", "Network"), ("Bluelight", "Place")])
+    res = resolve(Extraction(ments, (), ()), _doc(text))
+    (entity,) = res.entities
+    assert entity.type == "Network"
