@@ -115,9 +115,10 @@ def _only(items: list[tuple], label: str) -> list[tuple]:
     return [item for item in items if item[-1] == label]
 
 
-#: Components that never change ``doc.ents``; skipped while scoring NER.
+#: Components skipped while scoring NER: those that never change ``doc.ents``, and
+#: kg's own rule components, so that the score is the statistical model's.
 _NOT_NER = {"tagger", "morphologizer", "lemmatizer", "trainable_lemmatizer", "senter", "parser",
-            "attribute_ruler", "kg_concepts"}
+            "attribute_ruler", "kg_concepts", "kg_firm_names", "kg_gazetteer_places"}
 
 
 # ------------------------------------------------------------- extraction
