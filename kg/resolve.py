@@ -345,8 +345,11 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
     else:
         kind = min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99)))
     labels = Counter(m.text for m in ms)
-    # prefer the fullest written form: with legal form, longest, most frequent
-    label = max(labels, key=lambda s: (legal_form(s) is not None, not s.endswith("s"), labels[s], len(s)))
+    # prefer the form the key was minted from (the long name, not its acronym),
+    # then the fullest written form: with legal form, not genitive, most frequent, longest
+    own = key.split("/", 1)[1]
+    label = max(labels, key=lambda s: (actor_key(s) == own, legal_form(s) is not None, not s.endswith("s"),
+                                       labels[s], len(s)))
     names = {m.text for m in ms} | {short for k, short in aliases.values() if k == key}
     return Entity(key, kind, label, _distinct(names, label), tuple(idx))
 
