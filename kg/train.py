@@ -82,12 +82,13 @@ def train(
     work: Path = Path("build/train"),
     overrides: dict | None = None,
     limit: int | None = None,
+    config: Path = CONFIG,
 ) -> Path:
     """Train the pipeline and install the best model with its card at ``output``."""
     train_path, dev_path = prepare(Path(norne), Path(work), limit=limit)
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
     runs = Path(work) / "runs"
-    spacy_train(CONFIG, runs, overrides=settings)
+    spacy_train(config, runs, overrides=settings)
     best = runs / "model-best"
     if output.exists():
         shutil.rmtree(output)
@@ -138,6 +139,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work", type=Path, default=Path("build/train"), help="folder for data and checkpoints")
     parser.add_argument("--max-steps", type=int, help="training steps (default from the config)")
     parser.add_argument("--limit", type=int, help="sentences per file, for a quick trial run")
+    parser.add_argument("--config", type=Path, default=CONFIG, help="training config (default: the shipped recipe)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps:
         overrides["training.max_steps"] = args.max_steps
         overrides["training.eval_frequency"] = max(1, min(500, args.max_steps // 2))
-    out = train(args.norne, args.output, args.work, overrides, args.limit)
+    out = train(args.norne, args.output, args.work, overrides, args.limit, args.config)
     print(f"trained pipeline written to {out}")
     return 0
 

@@ -8,7 +8,7 @@ def test_shipped_model_finds_norwegian_entities(nlp):
     doc = nlp("Forestia AS har en fabrikk i Våler kommune i Innlandet, og Innovasjon Norge støtter prosjektet.")
     ents = {(e.text, e.label_) for e in doc.ents}
     assert any(text.startswith("Forestia") and label == "ORG" for text, label in ents)
-    assert any(text.startswith("Våler") and label.startswith("GPE") for text, label in ents)
+    assert any(text.startswith("Våler") and label in ("GPE_LOC", "GPE_ORG", "LOC") for text, label in ents)
     assert any(text == "Innlandet" and label.startswith("GPE") for text, label in ents)
     assert ("Innovasjon Norge", "ORG") in ents
 
