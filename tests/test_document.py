@@ -108,3 +108,14 @@ def test_nibr_report_text_is_clean():
     sections = [b.section for b in doc.blocks if b.kind == HEADING and b.section]
     assert sections[:3] == ["1", "1.1", "1.2"] or "4.2" in sections
     assert "4.2" in sections and "8.3" in sections
+
+
+def test_metadata_reads_other_series_formats():
+    rows = [
+        Row("En klyngeanalyse for Innlandet", 70, 500, 600, 20, True, 1),
+        Row("Tom Johnstad og Morten Ørbeck", 70, 500, 500, 12, False, 1),
+        Row("ØF-notat nr. 12/2003", 70, 500, 420, 12, False, 1),
+    ]
+    meta = read_metadata(rows)
+    assert (meta["series"], meta["number"], meta["year"]) == ("ØF-notat", "12/2003", 2003)
+    assert meta["authors"] == ("Tom Johnstad", "Morten Ørbeck")
