@@ -164,12 +164,13 @@ def _cue_type(name: str) -> str | None:
 # proper names: "lettmetallklynga", "informasjonssikkerhetsnettverket",
 # "Arena-programmet". Definite forms refer to a specific one.
 _CONCEPT = re.compile(
-    r"^(?P<stem>[a-zæøå][\w-]{3,})(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet|prosjektet)$",
+    r"^(?P<stem>[a-zæøå][\w-]{3,})(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet|prosjektet|"
+    r"miljøet)$",
     re.IGNORECASE,
 )
 _CONCEPT_TYPES = {"klynga": "Cluster", "klyngen": "Cluster", "klyngja": "Cluster", "nettverket": "Network",
                   "nettverka": "Network", "programmet": "Programme", "prosjektet": "Programme",
-                  "prosjekt": "Programme"}
+                  "prosjekt": "Programme", "miljøet": "Cluster"}
 _GENERIC_STEMS = {"bedrifts", "innovasjons", "samarbeids", "kompetanse", "nærings", "regionale", "lokale",
                   "formelle", "dette", "denne", "sosiale", "hele", "egne", "bransje", "industri", "person"}
 
@@ -202,9 +203,10 @@ def find_concepts(doc: Doc) -> list[Span]:
         m = _CONCEPT.match(token.text)
         if m and not token.ent_type_ and m.group("stem").lower().strip("-") not in _GENERIC_STEMS:
             head = m.group("head").lower()
-            # "delprosjektet" is generic; "Trepiloten-prosjektet" and "Arena-programmet" are named
+            # "delprosjektet" and "næringsmiljøet" are generic; "Trepiloten-prosjektet",
+            # "Arena-programmet" and "Lettmetallmiljøet" (an industrial milieu) are named
             named = token.text[:1].isupper() or "-" in token.text
-            if head not in ("programmet", "prosjektet") or named:
+            if head not in ("programmet", "prosjektet", "miljøet") or named:
                 spans.append(Span(doc, i, i + 1, label=_CONCEPT_TYPES[head]))
         i += 1
     return spans
@@ -268,8 +270,8 @@ def make_firm_namer(nlp: Language, name: str):
 def gazetteer_places(doc: Doc, places: gazetteer.Gazetteer) -> list[Span]:
     """Capitalised words that name a municipality, region or locality but were not tagged.
 
-    A sentence-initial word counts only when the tagger calls it a proper
-    noun, so "Lom" or "Vang" at the start of a sentence need more evidence.
+    A short sentence-initial word counts only when the tagger calls it a
+    proper noun, so "Lom" or "Vang" at the start of a sentence need more evidence.
     """
     spans = []
     i = 0
@@ -279,7 +281,7 @@ def gazetteer_places(doc: Doc, places: gazetteer.Gazetteer) -> list[Span]:
             span = doc[i : i + size]
             if len(span) < size or not all(t.text[:1].isupper() or t.text == "-" for t in span):
                 continue
-            if span[0].is_sent_start and span[0].pos_ != "PROPN":
+            if span[0].is_sent_start and span[0].pos_ != "PROPN" and len(span.text) <= 5 and "-" not in span.text:
                 continue
             hits = places.lookup(span.text)
             if hits and all(p.kind in ("Municipality", "Region", "Locality", "County") for p in hits):
@@ -446,6 +448,29 @@ def _operated(text: str, ev: Evidence, actors, targets) -> list[tuple[int, int]]
     after = [p for p in programmes if m.end() <= pos(p) < clause_end]
     obj = after[-1] if after else programmes[-1]
     return [(subject[-1][0], obj[0])] if subject and subject[-1][0] != obj[0] else []
+
+
+_CONTAINS = re.compile(r"\b(?:omfatter|omfattar|består av|dekker|inkluderer)\s+(?:de\s+|dei\s+)?(?:\w+\s+)?"
+                       r"(?:kommunene|kommunane|kommuner|kommunar)\b", re.I)
+_REGION_ANAPHOR = re.compile(r"^(?:Regionen|Området|Distriktet|Fylket)\b")
+
+
+def region_parts(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence,
+                 antecedents: dict[str, int] | None = None) -> list[Relation]:
+    """partOf from "Valdres omfatter kommunene A, B og C" (or "Regionen omfatter …",
+    referring to the place last named)."""
+    m = _CONTAINS.search(sent.text)
+    if not m:
+        return []
+    places = [(mi, p) for mi, p, _, _ in ments if p.type in PLACE_TYPES]
+    before = [x for x in places if x[1].evidence.start - ev.start < m.start()]
+    whole = before[0][0] if before else None  # the sentence's subject comes first
+    if whole is None and _REGION_ANAPHOR.match(sent.text.strip()) and antecedents:
+        whole = antecedents.get("Place")
+    if whole is None:
+        return []
+    return [Relation(mi, "partOf", whole, 0.8, "pattern:region-contains", ev)
+            for mi, p in places if p.evidence.start - ev.start > m.end()]
 
 
 def founded_years(sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence) -> list[Observation]:
@@ -639,6 +664,9 @@ def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, 
     for mi, m, _, _ in ments:
         if m.type in ("Network", "Cluster", "Programme"):
             antecedents[m.type] = mi
+    places = [mi for mi, m, _, _ in ments if m.type in PLACE_TYPES]
+    if places:
+        antecedents["Place"] = places[0]
 
 
 #: Abbreviations of common nouns that taggers take for names ("FoU" is research and development).
@@ -662,7 +690,7 @@ def _plausible(span: Span) -> bool:
         return False
     first = span[0]
     if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
-            and not _cue_type(text)):
+            and not _cue_type(text) and span.label_ not in ("GPE_LOC", "GPE_ORG", "LOC")):
         return False
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False
@@ -696,5 +724,6 @@ def extract(document: Document, nlp: Language, batch_size: int = 64) -> Extracti
             relations.extend(sentence_relations(sent, in_sent, ev, antecedents))
             observations.extend(sentence_observations(sent, in_sent, ev, antecedents))
             observations.extend(founded_years(sent, in_sent, ev))
+            relations.extend(region_parts(sent, in_sent, ev, antecedents))
             _remember(antecedents, in_sent)
     return Extraction(tuple(mentions), tuple(relations), tuple(observations))

@@ -367,7 +367,10 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
     by_block: dict[int, list[int]] = defaultdict(list)
     for i, m in enumerate(mentions):
         by_block[m.block].append(i)
-    located = {link.subject for link in links if link.predicate == "locatedIn"}
+    seats: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        if link.predicate == "locatedIn":
+            seats[link.subject].add(link.object)
     seats_in_block: dict[int, set[str]] = defaultdict(set)
     starts = [b.start for b in document.blocks]
     for link in links:
@@ -389,8 +392,8 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
             continue
         for i in by_block.get(bi, []):
             m = mentions[i]
-            if m.type not in ACTOR_TYPES or keys[i] in located:
-                continue  # a seated actor is found through its seat and the place hierarchy
+            if m.type not in ACTOR_TYPES or any(_within(seat, keys[frame], gaz) for seat in seats[keys[i]]):
+                continue  # seated inside the frame already: found through the place hierarchy
             out.append(Link(keys[i], "activeIn", keys[frame], 0.5, "context:paragraph-place", m.evidence))
     return out
 
@@ -407,6 +410,11 @@ def named_after(mentions: tuple[Mention, ...], keys: list[str], gaz) -> list[Lin
         if place:
             out.append(Link(keys[i], "locatedIn", place.key, 0.9, "name:public-body", m.evidence))
     return out
+
+
+def _within(place: str, region: str, gaz) -> bool:
+    """Whether ``place`` is ``region`` or lies inside it."""
+    return place == region or (place in gaz.places and region in gaz.ancestors(place))
 
 
 def _framing_places(indices: list[int], keys: list[str], gaz, seats: set[str]) -> list[int]:

@@ -38,3 +38,17 @@ def test_concepts_are_found_from_compounds():
         ("informasjonssikkerhetsnettverket", "Network"),
         ("Arena-programmet", "Programme"),
     ]
+
+
+def test_region_containment_and_milieu_from_text(nlp):
+    from kg.document import PARAGRAPH, Block, Document
+    from kg.extract import extract
+
+    text = ("Valdres ligg mellom Oslo og Bergen og omfattar kommunane Etnedal og Vang. "
+            "Lettmetallmiljøet på Raufoss er kjent, men næringsmiljøet er lite.")
+    doc = Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, (Block(PARAGRAPH, text, 1, 0, len(text)),))
+    x = extract(doc, nlp)
+    parts = {(x.mentions[r.subject].text, x.mentions[r.object].text) for r in x.relations if r.predicate == "partOf"}
+    assert parts == {("Etnedal", "Valdres"), ("Vang", "Valdres")}
+    clusters = [m.text for m in x.mentions if m.type == "Cluster"]
+    assert clusters == ["Lettmetallmiljøet"]
