@@ -118,7 +118,7 @@ def _only(items: list[tuple], label: str) -> list[tuple]:
 #: Components skipped while scoring NER: those that never change ``doc.ents``, and
 #: kg's own rule components, so that the score is the statistical model's.
 _NOT_NER = {"tagger", "morphologizer", "lemmatizer", "trainable_lemmatizer", "senter", "parser",
-            "attribute_ruler", "kg_concepts", "kg_firm_names", "kg_gazetteer_places"}
+            "attribute_ruler", "kg_concepts", "kg_firm_names", "kg_gazetteer_places", "kg_mend_sentences"}
 
 
 # ------------------------------------------------------------- extraction

@@ -310,8 +310,33 @@ def make_place_finder(nlp: Language, name: str):
     return place_finder
 
 
+_SENTENCE_END = {".", "!", "?", ":", ";", "…", "»", '"', "”", ")"}
+
+
+def mend_sentences(doc: Doc) -> Doc:
+    """Undo sentence breaks that no punctuation supports.
+
+    A statistical segmenter sometimes cuts a long sentence before a name
+    ("… omfattar kommunane | Etnedal og Vang."); a break in running report
+    text needs the previous token to end a sentence.
+    """
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if token.is_sent_start and prev.text not in _SENTENCE_END and "\n" not in prev.whitespace_:
+            token.is_sent_start = False
+    return doc
+
+
+@Language.factory("kg_mend_sentences", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
+def make_sentence_mender(nlp: Language, name: str):
+    """spaCy component: :func:`mend_sentences`."""
+    return mend_sentences
+
+
 def add_components(nlp: Language) -> Language:
     """Add kg's extraction components to a loaded pipeline, once."""
+    if "kg_mend_sentences" not in nlp.pipe_names and any(p in nlp.pipe_names for p in ("senter", "parser")):
+        nlp.add_pipe("kg_mend_sentences", after="senter" if "senter" in nlp.pipe_names else "parser")
     if "kg_gazetteer_places" not in nlp.pipe_names:
         nlp.add_pipe("kg_gazetteer_places", last=True)
     if "kg_firm_names" not in nlp.pipe_names:
@@ -690,7 +715,7 @@ def _plausible(span: Span) -> bool:
         return False
     first = span[0]
     if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
-            and not _cue_type(text) and span.label_ not in ("GPE_LOC", "GPE_ORG", "LOC")):
+            and not _cue_type(text) and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
         return False
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False

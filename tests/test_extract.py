@@ -52,3 +52,14 @@ def test_region_containment_and_milieu_from_text(nlp):
     assert parts == {("Etnedal", "Valdres"), ("Vang", "Valdres")}
     clusters = [m.text for m in x.mentions if m.type == "Cluster"]
     assert clusters == ["Lettmetallmiljøet"]
+
+
+def test_sentence_breaks_need_punctuation():
+    import spacy
+    from kg.extract import mend_sentences
+
+    nlp = spacy.blank("nb")
+    doc = nlp("Valdres omfattar kommunane Etnedal og Vang. Det er fint.")
+    for token in doc:
+        token.is_sent_start = token.i in (0, 4, 8)  # a wrong break before "Etnedal"
+    assert [s.text for s in mend_sentences(doc).sents] == ["Valdres omfattar kommunane Etnedal og Vang.", "Det er fint."]
