@@ -63,3 +63,17 @@ def test_sentence_breaks_need_punctuation():
     for token in doc:
         token.is_sent_start = token.i in (0, 3, 7)  # a wrong break before "Etnedal"
     assert [s.text for s in mend_sentences(doc).sents] == ["Valdres omfattar kommunane Etnedal og Vang.", "Det er fint."]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Bjørkli Bygg", "Firm"),
+    ("Sørby Transport", "Firm"),
+    ("Fjellstad Skiklubb", "Association"),
+    ("Statens naturoppsyn", "PublicBody"),
+    ("Valdres Næringsutvikling", "DevelopmentActor"),
+    ("Innovasjon Norge", "Organisation"),  # no pattern to go by: stays generic
+])
+def test_classifier_types_names_the_rules_cannot(name, expected):
+    from kg.extract import classify_organisation
+
+    assert classify_organisation(name) == expected
