@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(p)
     p.add_argument("--model", help="spaCy pipeline name or path (default: $KG_SPACY_MODEL or the shipped model)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes that parse and analyse PDFs in parallel (default 1; one writer stores)")
 
     p = command("query", cmd_query, "Run a SPARQL query over all reports (argument, --file or stdin).")
     p.add_argument("sparql", nargs="?", help="the query text; omit to read --file or stdin")
@@ -140,14 +142,17 @@ def cmd_ingest(args) -> int:
     from .store import open_store
 
     files = find_pdfs(args.paths)
-    model = kg_nlp.load(args.model)
+    model = kg_nlp.load(args.model) if args.workers <= 1 else None
+    if args.workers > 1:
+        kg_nlp.check(args.model)  # fail early, before the workers start
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="report", file=sys.stderr)
     with open_store(args.store) as store:
-        summary = ingest(files, store, model, progress=(lambda p: bar.update(1)) if bar else None)
+        summary = ingest(files, store, model, progress=(lambda p: bar.update(1)) if bar else None,
+                         workers=args.workers, model=args.model)
     if bar:
         bar.close()
     for failure in summary.failures:

@@ -8,8 +8,10 @@ store holds nothing of it.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,41 +93,113 @@ def process(path: str | Path, nlp: Language) -> Processed:
     return Processed(document, extraction, resolution, report_graph(document, extraction, resolution))
 
 
+@dataclass(frozen=True)
+class Result:
+    """What one worker sends back for a report: its graph as N-Triples and counts."""
+
+    path: str
+    sha256: str
+    ntriples: bytes
+    pages: int
+    entities: int
+
+
+def process_to_result(path: Path, nlp: Language) -> Result:
+    """Process one PDF into a picklable :class:`Result` (raises :class:`KGError`)."""
+    done = process(path, nlp)
+    data = done.graph.serialize(format="nt", encoding="utf-8")
+    return Result(str(path), done.document.sha256, data, done.document.page_count, len(done.resolution.entities))
+
+
+def _worker_init(model: str | None) -> None:
+    """Load the spaCy pipeline once in each worker process."""
+    from . import nlp as kg_nlp
+
+    kg_nlp.load(model)
+
+
+def _worker(path: str, model: str | None) -> Result | Failure:
+    from . import nlp as kg_nlp
+
+    try:
+        return process_to_result(Path(path), kg_nlp.load(model))
+    except KGError as exc:
+        return Failure(path, exc.reason if isinstance(exc, PDFError) else str(exc))
+
+
 def ingest(
     paths: Iterable[str | Path],
     store: OxigraphStore,
-    nlp: Language,
+    nlp: Language | None = None,
     progress: Callable[[Path], None] | None = None,
+    workers: int = 1,
+    model: str | None = None,
 ) -> Summary:
     """Ingest PDFs (files or folders) into ``store``.
 
     Unchanged reports (same content hash) are skipped; a changed report
-    (same file name, new content) replaces its old graph atomically.
+    (same file name, new content) replaces its old graph atomically. With
+    ``workers`` > 1, PDFs are parsed and analysed in that many processes
+    (each loads the pipeline ``model`` once) while this process alone
+    writes to the store, one transaction per report.
     """
     summary = Summary()
     start = time.perf_counter()
+    todo: list[Path] = []
     for path in find_pdfs(paths):
         try:
             if not path.exists():
                 raise PDFError(path, "no such file")
             if path.is_file() and store.has_graph(str(report_graph_iri(_safe_hash(path)))):
                 summary.unchanged += 1
+                if progress:
+                    progress(path)
                 continue
-            done = process(path, nlp)
-            graph_iri = str(report_graph_iri(done.document.sha256))
-            old = [str(r["g"]) for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
-            summary.triples += store.put_graph(graph_iri, done.graph, replaces=[g for g in old if g != graph_iri])
-            summary.reports += 1
-            summary.pages += done.document.page_count
-            summary.entities += len(done.resolution.entities)
+            todo.append(path)
         except KGError as exc:
-            reason = exc.reason if isinstance(exc, PDFError) else str(exc)
-            summary.failures.append(Failure(str(path), reason))
-        finally:
+            summary.failures.append(Failure(str(path), exc.reason if isinstance(exc, PDFError) else str(exc)))
             if progress:
                 progress(path)
+    for path, outcome in _results(todo, nlp, workers, model):
+        if isinstance(outcome, Failure):
+            summary.failures.append(outcome)
+        else:
+            try:
+                _store(store, path, outcome, summary)
+            except KGError as exc:
+                summary.failures.append(Failure(str(path), str(exc)))
+        if progress:
+            progress(path)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | None):
+    """Yield (path, Result or Failure) as reports are done, in this process or in a pool."""
+    if workers <= 1 or len(todo) <= 1:
+        from . import nlp as kg_nlp
+
+        pipeline = nlp or kg_nlp.load(model)
+        for path in todo:
+            try:
+                yield path, process_to_result(path, pipeline)
+            except KGError as exc:
+                yield path, Failure(str(path), exc.reason if isinstance(exc, PDFError) else str(exc))
+        return
+    context = multiprocessing.get_context("spawn")  # no forked copies of spaCy/BLAS state
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(model,)) as pool:
+        futures = {pool.submit(_worker, str(path), model): path for path in todo}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _store(store: OxigraphStore, path: Path, result: Result, summary: Summary) -> None:
+    graph_iri = str(report_graph_iri(result.sha256))
+    old = [str(r["g"]) for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
+    summary.triples += store.put_ntriples(graph_iri, result.ntriples, replaces=[g for g in old if g != graph_iri])
+    summary.reports += 1
+    summary.pages += result.pages
+    summary.entities += result.entities
 
 
 def _safe_hash(path: Path) -> str:

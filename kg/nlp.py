@@ -82,7 +82,18 @@ def load(model: str | os.PathLike | None = None) -> Language:
         return _loaded[name]
 
 
-def _load_uncached(name: str) -> Language:
+def check(model: str | os.PathLike | None = None) -> str:
+    """Resolve and check a pipeline name without loading it (for worker processes).
+
+    Raises:
+        ModelError: as :func:`load` would.
+    """
+    name = model_name(model)
+    _check(name)
+    return name
+
+
+def _check(name: str) -> None:
     path = Path(name)
     if not (path.is_dir() or spacy.util.is_package(name)):
         raise ModelError(
@@ -91,6 +102,10 @@ def _load_uncached(name: str) -> Language:
         )
     if path == SHIPPED_MODEL and not (path / "meta.json").is_file():
         raise ModelError(f"the shipped model is missing at {path}; reinstall kg or run 'kg train'")
+
+
+def _load_uncached(name: str) -> Language:
+    _check(name)
     try:
         return spacy.load(name)
     except (OSError, ValueError) as exc:

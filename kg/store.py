@@ -141,6 +141,17 @@ class OxigraphStore:
         self._write([graph_iri, *replaces], quads)
         return len(quads)
 
+    def put_ntriples(self, graph_iri: str, data: bytes, replaces: list[str] = ()) -> int:
+        """Like :meth:`put_graph`, for a graph serialised as N-Triples (as worker processes send it)."""
+        g = ox.NamedNode(graph_iri)
+        try:
+            triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            raise StoreError(f"invalid N-Triples for {graph_iri}: {exc}") from exc
+        quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
+        self._write([graph_iri, *replaces], quads)
+        return len(quads)
+
     def remove_graph(self, graph_iri: str) -> None:
         """Drop one named graph."""
         self._write([graph_iri], [])

@@ -43,3 +43,15 @@ def test_bad_files_fail_alone_and_leave_nothing(nlp, bad_inputs, tmp_path):
     assert [r["source"] for r in stored] == ["god.pdf"]
     for failure in summary.failures:
         assert "\n" not in str(failure) and failure.path in str(failure)
+
+
+def test_parallel_ingest_stores_the_same_graphs(nlp, bad_inputs, tmp_path):
+    pdfs = [write_report_pdf(tmp_path / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}") for i in range(3)]
+    with OxigraphStore(tmp_path / "one") as store:
+        serial = ingest(pdfs, store, nlp)
+        one = {r["sha256"]: r["triples"] for r in reports(store)}
+    with OxigraphStore(tmp_path / "two") as store:
+        parallel = ingest([*pdfs, bad_inputs["not_pdf"]], store, workers=2)
+        two = {r["sha256"]: r["triples"] for r in reports(store)}
+    assert one == two and (serial.reports, parallel.reports) == (3, 3)
+    assert [f.path for f in parallel.failures] == [str(bad_inputs["not_pdf"])]
