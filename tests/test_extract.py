@@ -56,6 +56,7 @@ def test_region_containment_and_milieu_from_text(nlp):
 
 def test_sentence_breaks_need_punctuation():
     import spacy
+
     from kg.extract import mend_sentences
 
     nlp = spacy.blank("nb")
