@@ -72,7 +72,8 @@ def main() -> None:
                   f"pages/s  ({summary.reports} reports, {summary.triples} triples, {len(summary.failures)} failed)")
         print(f"overhead of kg ingest (1 worker) over raw: {timings[1] / raw:.2f}x")
         print(f"speed-up with {args.workers} workers over 1: {timings[1] / timings[args.workers]:.2f}x")
-        print(f"peak memory of this process (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process (max RSS): {peak:.0f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -32,7 +32,8 @@ def test_parse_norwegian_numbers(text, value):
 def test_concepts_are_found_from_compounds():
     import spacy
 
-    doc = spacy.blank("nb")("Lettmetallklynga og informasjonssikkerhetsnettverket deltar i Arena-programmet.")
+    text = "Lettmetallklynga og informasjonssikkerhetsnettverket deltar i Arena-programmet."
+    doc = spacy.blank("nb")(text)
     assert [(s.text, s.label_) for s in find_concepts(doc)] == [
         ("Lettmetallklynga", "Cluster"),
         ("informasjonssikkerhetsnettverket", "Network"),
