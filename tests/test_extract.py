@@ -64,7 +64,8 @@ def test_sentence_breaks_need_punctuation():
     doc = nlp("Valdres omfattar kommunane Etnedal og Vang. Det er fint.")
     for token in doc:
         token.is_sent_start = token.i in (0, 3, 7)  # a wrong break before "Etnedal"
-    assert [s.text for s in mend_sentences(doc).sents] == ["Valdres omfattar kommunane Etnedal og Vang.", "Det er fint."]
+    sentences = [s.text for s in mend_sentences(doc).sents]
+    assert sentences == ["Valdres omfattar kommunane Etnedal og Vang.", "Det er fint."]
 
 
 @pytest.mark.parametrize("name, expected", [
