@@ -36,7 +36,3 @@ class QueryError(KGError):
     """A SPARQL query or a query parameter is invalid."""
 
     exit_code = 2
-
-
-class ValidationError(KGError):
-    """The graph does not conform to the SHACL shapes."""

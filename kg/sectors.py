@@ -15,7 +15,7 @@ from rdflib.namespace import SKOS
 
 from .ns import ID, KG
 
-_ENDINGS = r"(?:en|a|et|ene|er|ar|ane|n|ane)?"
+_ENDINGS = r"(?:en|a|et|ene|er|ar|ane|n)?s?"  # definite, plural and genitive forms
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,3 @@ def find(text: str) -> list[tuple[int, int, Sector]]:
             last_end = end
     return out
 
-
-def sector_of(text: str) -> Sector | None:
-    """The sector a whole mention names, if any."""
-    hits = find(text)
-    return hits[0][2] if len(hits) == 1 and hits[0][0] == 0 and hits[0][1] == len(text) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,20 +31,6 @@ _VERSION_PRED = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 def store_location(location: str | os.PathLike | None = None) -> str:
     """Resolve the store: argument, then ``KG_STORE``, then ``./kg-store``."""
     return str(location or os.environ.get(STORE_ENV) or DEFAULT_STORE)
-
-
-@dataclass(frozen=True)
-class ReportInfo:
-    """A stored report."""
-
-    graph: str
-    title: str
-    series: str | None
-    year: str | None
-    source: str
-    sha256: str
-    pages: int
-    triples: int
 
 
 def to_ox(term: Node):

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+
 from kg.ingest import ingest
 from kg.query import reports
 from kg.store import OxigraphStore

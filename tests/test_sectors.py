@@ -12,6 +12,7 @@ def test_sectors_found_in_inflected_and_compound_forms():
     ]
 
 
-def test_sector_of_requires_the_whole_mention():
-    assert sectors.sector_of("trevareindustrien").key == "sector/treindustri"
-    assert sectors.sector_of("treindustrien i Glåmdalen") is None
+def test_compound_labels_match_whole_words_only():
+    assert [s.key for _, _, s in sectors.find("trevareindustrien")] == ["sector/treindustri"]
+    assert [s.key for _, _, s in sectors.find("lettmetallklynga og treindustriens")] == ["sector/treindustri"]
+    assert sectors.find("trevarer og reiselivsbussene") == []
