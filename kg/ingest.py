@@ -24,7 +24,7 @@ from .extract import Extraction, extract
 from .graph import report_graph, report_graph_iri
 from .pdf import content_hash, read_pdf
 from .resolve import Resolution, resolve
-from .store import OxigraphStore
+from .store import Store
 
 _GRAPHS_OF_SOURCE = """
 PREFIX kg: <https://w3id.org/kg-no/ontology#>
@@ -129,7 +129,7 @@ def _worker(path: str, model: str | None) -> Result | Failure:
 
 def ingest(
     paths: Iterable[str | Path],
-    store: OxigraphStore,
+    store: Store,
     nlp: Language | None = None,
     progress: Callable[[Path], None] | None = None,
     workers: int = 1,
@@ -193,7 +193,7 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
             yield futures[future], future.result()
 
 
-def _store(store: OxigraphStore, path: Path, result: Result, summary: Summary) -> None:
+def _store(store: Store, path: Path, result: Result, summary: Summary) -> None:
     graph_iri = str(report_graph_iri(result.sha256))
     old = [str(r["g"]) for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
     summary.triples += store.put_ntriples(graph_iri, result.ntriples, replaces=[g for g in old if g != graph_iri])

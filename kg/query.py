@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 
 from .errors import QueryError
 from .ns import KG
-from .store import OxigraphStore
+from .store import Store
 
 PREFIXES = """
 PREFIX kg: <https://w3id.org/kg-no/ontology#>
@@ -126,14 +126,14 @@ def _most_specific(types: set[str]) -> str:
     return sorted(types)[0] if types else "Actor"
 
 
-def _aliases(store: OxigraphStore) -> dict[str, list[str]]:
+def _aliases(store: Store) -> dict[str, list[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for r in store.select(ALIASES):
         out[str(r["entity"])].add(str(r["alias"]))
     return {k: sorted(v) for k, v in out.items()}
 
 
-def find_places(store: OxigraphStore, name: str) -> list[URIRef]:
+def find_places(store: Store, name: str) -> list[URIRef]:
     """Places whose label or alternative label is ``name`` (case-insensitive)."""
     name = name.strip()
     hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
@@ -142,7 +142,7 @@ def find_places(store: OxigraphStore, name: str) -> list[URIRef]:
     return hits
 
 
-def actors_in_region(store: OxigraphStore, name: str, link: str | None = None) -> list[Row]:
+def actors_in_region(store: Store, name: str, link: str | None = None) -> list[Row]:
     """Actors linked to a place or any place inside it, each once, with evidence.
 
     Args:
@@ -187,7 +187,7 @@ def actors_in_region(store: OxigraphStore, name: str, link: str | None = None) -
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
 
 
-def entities(store: OxigraphStore, type_name: str | None = None) -> list[Row]:
+def entities(store: Store, type_name: str | None = None) -> list[Row]:
     """Entities mentioned in the stored reports, optionally of one class (and its subclasses)."""
     root = KG.Actor if type_name is None else _class(type_name)
     rows: dict[str, Row] = {}
@@ -206,7 +206,7 @@ def entities(store: OxigraphStore, type_name: str | None = None) -> list[Row]:
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
 
 
-def members(store: OxigraphStore, name: str) -> list[Row]:
+def members(store: Store, name: str) -> list[Row]:
     """Members of (or participants in) a network, cluster or programme, each once."""
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
@@ -223,7 +223,7 @@ def members(store: OxigraphStore, name: str) -> list[Row]:
     return sorted(rows.values(), key=lambda r: r.label.lower())
 
 
-def reports(store: OxigraphStore) -> list[dict]:
+def reports(store: Store) -> list[dict]:
     """Stored reports with their graph, title, series, year, file and size."""
     out = []
     for r in store.select(REPORTS):
@@ -271,7 +271,7 @@ class Edge:
     target_type: str
 
 
-def network(store: OxigraphStore) -> list[Edge]:
+def network(store: Store) -> list[Edge]:
     """Every link between actors, programmes and places, for Gephi and networkx."""
     edges: dict[tuple[str, str, str], Edge] = {}
     types: dict[str, set[str]] = defaultdict(set)
@@ -307,7 +307,7 @@ SELECT ?g ?s ?sLabel ?p ?o ?oLabel WHERE {
 """
 
 
-def report_adds(store: OxigraphStore, graph_iri: str) -> dict:
+def report_adds(store: Store, graph_iri: str) -> dict:
     """What one report adds to the others: entities no other report mentions, and new facts."""
     g = URIRef(graph_iri)
     types: dict[str, set[str]] = defaultdict(set)
@@ -326,7 +326,7 @@ def report_adds(store: OxigraphStore, graph_iri: str) -> dict:
     return {"entities": new_entities, "facts": [{"subject": s, "predicate": p, "object": o} for s, p, o in facts]}
 
 
-def find_report(store: OxigraphStore, ref: str) -> list[dict]:
+def find_report(store: Store, ref: str) -> list[dict]:
     """Stored reports matching a file name, graph IRI or SHA-256 prefix (8+ characters)."""
     return [r for r in reports(store)
             if ref in (r["source"], r["graph"]) or (len(ref) >= 8 and r["sha256"].startswith(ref))]

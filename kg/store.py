@@ -1,18 +1,24 @@
-"""The RDF store behind one small interface: embedded Oxigraph by default.
+"""The RDF store behind one small interface: embedded Oxigraph by default,
+or any SPARQL 1.1 server.
 
 One named graph per report, named from the hash of the report's bytes. A
 report is written in a single SPARQL Update, which Oxigraph applies as one
 transaction: the old graph of a changed report is dropped and the new one
 inserted together, so a crash leaves either the old or the new version.
 Queries read the union of all graphs. Parameters are bound with Oxigraph's
-substitutions, never pasted into query text.
+substitutions (embedded) or a VALUES block of serialised terms (server),
+never pasted into query text.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -63,29 +69,15 @@ def from_ox(term) -> Node | None:
     raise TypeError(f"unexpected term {term!r}")
 
 
-class OxigraphStore:
-    """Embedded, persistent Oxigraph store in a folder.
+class Store:
+    """What kg needs from an RDF store: write a report's graph in one transaction,
+    drop a graph, and query the union of all graphs with bound parameters.
 
-    Only one process may open a folder at a time; a second one gets a
-    :class:`StoreError` saying the store is in use.
+    Subclasses provide the primitives (:meth:`_update`, :meth:`raw_query`,
+    :meth:`has_graph`, :meth:`count`, :meth:`quads`, :meth:`_contains`).
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, in_memory: bool = False):
-        self.location = "memory" if in_memory else store_location(path)
-        try:
-            if in_memory:
-                self._store = ox.Store()
-            else:
-                Path(self.location).mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(self.location)
-        except OSError as exc:
-            message = str(exc)
-            if "lock" in message.lower() or "resource temporarily unavailable" in message.lower():
-                raise StoreError(
-                    f"store {self.location} is in use by another kg process; wait for it to finish or use --store"
-                ) from exc
-            raise StoreError(f"cannot open store {self.location}: {message}") from exc
-        self._ensure_reference_graphs()
+    location: str
 
     # ------------------------------------------------------------ writing
 
@@ -93,7 +85,7 @@ class OxigraphStore:
         """Load the ontology and gazetteer graphs once per reference version."""
         marker = ox.Quad(ox.NamedNode(str(GAZETTEER_GRAPH)), _VERSION_PRED,
                          ox.Literal(f"reference-v{REFERENCE_VERSION}"), ox.NamedNode(str(GAZETTEER_GRAPH)))
-        if marker in self._store:
+        if self._contains(marker):
             return
         from .graph import gazetteer_graph, ontology_graph
 
@@ -104,20 +96,13 @@ class OxigraphStore:
         self._write([str(GAZETTEER_GRAPH), str(ONTOLOGY_GRAPH)], quads)
 
     def _write(self, drop: list[str], quads: list) -> None:
-        """Drop graphs and insert quads in one transaction (one SPARQL Update)."""
-        parts = [f"DROP SILENT GRAPH <{iri}>" for iri in drop]
+        """Drop graphs and insert quads in one transaction (one SPARQL Update request)."""
+        parts = [f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in drop]
         if quads:
-            body = "\n".join(_quad_nt(q) for q in quads)
+            body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
             parts.append("INSERT DATA {\n" + body + "\n}")
-        if not parts:
-            return
-        try:
-            self._store.update(" ;\n".join(parts))
-            self._store.flush()
-        except OSError as exc:
-            raise StoreError(
-                f"cannot write to store {self.location}: {exc}; check free disk space and permissions"
-            ) from exc
+        if parts:
+            self._update(" ;\n".join(parts))
 
     def put_graph(self, graph_iri: str, graph: Graph, replaces: list[str] = ()) -> int:
         """Store ``graph`` as named graph ``graph_iri``, dropping ``replaces`` in the same transaction."""
@@ -143,6 +128,67 @@ class OxigraphStore:
 
     # ------------------------------------------------------------ reading
 
+    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Run a SELECT over the union of all graphs; rows map variable names to rdflib terms."""
+        result = self.raw_query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: from_ox(row[n]) for n in names} for row in result]
+
+    def dump(self, fmt: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+        """Serialise the store (or one graph) in an RDF format; triple formats merge the graphs."""
+        quads = list(self.quads(graph_iri))
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            return ox.serialize(quads, format=fmt)
+        return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=fmt)
+
+    def close(self) -> None:
+        """Release the store."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class OxigraphStore(Store):
+    """Embedded, persistent Oxigraph store in a folder.
+
+    Only one process may open a folder at a time; a second one gets a
+    :class:`StoreError` saying the store is in use.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, in_memory: bool = False):
+        self.location = "memory" if in_memory else store_location(path)
+        try:
+            if in_memory:
+                self._store = ox.Store()
+            else:
+                Path(self.location).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(self.location)
+        except OSError as exc:
+            message = str(exc)
+            if "lock" in message.lower() or "resource temporarily unavailable" in message.lower():
+                raise StoreError(
+                    f"store {self.location} is in use by another kg process; wait for it to finish or use --store"
+                ) from exc
+            raise StoreError(f"cannot open store {self.location}: {message}") from exc
+        self._ensure_reference_graphs()
+
+    def _update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+            self._store.flush()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to store {self.location}: {exc}; check free disk space and permissions"
+            ) from exc
+
+    def _contains(self, quad) -> bool:
+        return quad in self._store
+
     def has_graph(self, graph_iri: str) -> bool:
         """Whether a named graph exists (a report with this content is stored)."""
         return self._store.contains_named_graph(ox.NamedNode(graph_iri))
@@ -152,14 +198,6 @@ class OxigraphStore:
         if graph_iri is None:
             return len(self._store)
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
-
-    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
-        """Run a SELECT over the union of all graphs; rows map variable names to rdflib terms."""
-        result = self.raw_query(sparql, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: from_ox(row[n]) for n in names} for row in result]
 
     def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
         """Run any query; ``bindings`` are substituted as terms, never as text."""
@@ -176,14 +214,6 @@ class OxigraphStore:
         g = ox.NamedNode(graph_iri) if graph_iri else None
         return self._store.quads_for_pattern(None, None, None, g)
 
-    def dump(self, fmt: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
-        """Serialise the store (or one graph) in an RDF format."""
-        if graph_iri:
-            return self._store.dump(format=fmt, from_graph=ox.NamedNode(graph_iri))
-        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            return self._store.dump(format=fmt)
-        return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in self._store), format=fmt)
-
     def close(self) -> None:
         """Flush and release the store (and its lock)."""
         if getattr(self, "_store", None) is not None:
@@ -191,27 +221,116 @@ class OxigraphStore:
                 self._store.flush()
             except OSError:
                 pass
-            del self._store
             self._store = None
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+class SparqlStore(Store):
+    """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB) at a base URL.
+
+    Queries go to ``BASE/query`` and updates to ``BASE/update`` (the SPARQL 1.1
+    Protocol); a report is written in one update request, which these servers
+    apply as one transaction. The server must answer queries over the union
+    of its graphs: kg asks for it with Oxigraph's ``union-default-graph``
+    parameter; Fuseki needs ``tdb2:unionDefaultGraph true`` in its dataset
+    configuration. Bound parameters travel as a ``VALUES`` block of RDF terms
+    written by the term serialiser, never as pasted user text.
+    """
+
+    def __init__(self, url: str, timeout: float = 120.0):
+        self.location = url.rstrip("/")
+        self.timeout = timeout
+        self._ensure_reference_graphs()
+
+    def _http(self, endpoint: str, body: bytes, content_type: str, accept: str, params: dict | None = None) -> bytes:
+        url = f"{self.location}/{endpoint}" + (f"?{urlencode(params)}" if params else "")
+        request = Request(url, data=body, method="POST",
+                          headers={"Content-Type": content_type, "Accept": accept})
+        try:
+            with urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace").strip().splitlines()
+            message = detail[0] if detail else exc.reason
+            if exc.code == 400:
+                raise QueryError(f"invalid SPARQL: {message}") from exc
+            raise StoreError(f"SPARQL server {self.location} answered {exc.code}: {message}") from exc
+        except (URLError, OSError) as exc:
+            raise StoreError(f"cannot reach the SPARQL server at {self.location}: {exc}; is it running?") from exc
+
+    def _update(self, sparql: str) -> None:
+        self._http("update", sparql.encode("utf-8"), "application/sparql-update", "*/*")
+
+    def _contains(self, quad) -> bool:
+        ask = f"ASK {{ GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }} }}"
+        return bool(self.raw_query(ask))
+
+    def has_graph(self, graph_iri: str) -> bool:
+        """Whether a named graph exists (a report with this content is stored)."""
+        return bool(self.raw_query(f"ASK {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}"))
+
+    def count(self, graph_iri: str | None = None) -> int:
+        """Number of quads, in one graph or in all."""
+        target = str(ox.NamedNode(graph_iri)) if graph_iri else "?g"
+        (row,) = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        return int(row["n"])
+
+    def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
+        """Run any query on the server; results as pyoxigraph objects, like the embedded store."""
+        text = with_values(sparql, bindings) if bindings else sparql
+        kind = _query_form(text)
+        accept = "application/n-triples" if kind in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
+        data = self._http("query", text.encode("utf-8"), "application/sparql-query", accept,
+                          {"union-default-graph": ""})
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            return ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+
+    def quads(self, graph_iri: str | None = None) -> Iterator:
+        """All quads in named graphs, or those of one graph."""
+        target = str(ox.NamedNode(graph_iri)) if graph_iri else "?g"
+        result = self.raw_query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        for row in result:
+            yield ox.Quad(row["s"], row["p"], row["o"], row["g"] if not graph_iri else ox.NamedNode(graph_iri))
 
 
-def _quad_nt(q) -> str:
-    return f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
-def open_store(location: str | os.PathLike | None = None) -> OxigraphStore:
+def _query_form(sparql: str) -> str:
+    body = re.sub(r"(?m)^\s*(PREFIX|BASE)\b[^\n]*$", "", sparql)
+    m = _FORM.search(body)
+    return m.group(1).upper() if m else "SELECT"
+
+
+def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables by a ``VALUES`` block opening the query's WHERE group.
+
+    The terms are serialised by pyoxigraph (IRIs checked, literals escaped),
+    so no user text reaches the query unquoted.
+    """
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise QueryError(f"invalid variable name {name!r}")
+    try:
+        terms = " ".join(str(to_ox(bindings[n])) for n in names)
+    except ValueError as exc:
+        raise QueryError(f"invalid query parameter: {exc}") from exc
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    m = _WHERE.search(sparql)
+    if not m:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    return sparql[: m.end()] + block + sparql[m.end():]
+
+
+def open_store(location: str | os.PathLike | None = None) -> Store:
     """Open the store at ``location`` (default ``KG_STORE`` or ``./kg-store``).
 
-    Raises:
-        StoreError: a remote URL is given (not supported yet) or the folder cannot be used.
+    A folder is an embedded Oxigraph store; an ``http(s)://`` URL is a SPARQL
+    1.1 server.
     """
     loc = store_location(location)
     if loc.startswith(("http://", "https://")):
-        raise StoreError(f"remote SPARQL stores ({loc}) are not supported yet; use a folder path for --store")
+        return SparqlStore(loc)
     return OxigraphStore(loc)

@@ -13,7 +13,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph
 
 from .graph import ontology_path
-from .store import OxigraphStore, from_ox
+from .store import Store, from_ox
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class ValidationReport:
         return f"{self.violations} SHACL violations\n{self.text}"
 
 
-def validate(store: OxigraphStore) -> ValidationReport:
+def validate(store: Store) -> ValidationReport:
     """Validate the union of all graphs in ``store`` against the kg shapes."""
     data = Graph()
     for q in store.quads():

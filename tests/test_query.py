@@ -1,6 +1,7 @@
 import pytest
 
 from kg.errors import QueryError
+from kg.ingest import ingest
 from kg.query import actors_in_region, entities, members, reports
 from kg.store import OxigraphStore
 
@@ -67,3 +68,17 @@ def test_members_of_a_network(corpus_store):
     with OxigraphStore(corpus_store) as store:
         rows = members(store, "Raufoss Industrinettverk")
     assert {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= set(labels(rows))
+
+
+def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, oxigraph_server):
+    from kg.store import SparqlStore
+
+    remote = SparqlStore(oxigraph_server)
+    summary = ingest([CORPUS], remote, nlp)
+    assert summary.reports + summary.unchanged == 3 and not summary.failures
+    with OxigraphStore(corpus_store) as local:
+        expected = [(r.label, r.type) for r in actors_in_region(local, "Innlandet")]
+        expected_members = labels(members(local, "Raufoss Industrinettverk"))
+    assert [(r.label, r.type) for r in actors_in_region(remote, "Innlandet")] == expected
+    assert labels(members(remote, "Raufoss Industrinettverk")) == expected_members
+    assert {r["source"] for r in reports(remote)} >= {"lettmetall-raufoss.pdf", "reiseliv-valdres.pdf"}

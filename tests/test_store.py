@@ -4,13 +4,28 @@ from rdflib.namespace import SKOS
 
 from kg.errors import QueryError, StoreError
 from kg.ns import GAZETTEER_GRAPH, ID, KG
-from kg.store import OxigraphStore, open_store
+from kg.store import OxigraphStore, SparqlStore, open_store, with_values
 
 
 def _graph(label: str) -> Graph:
     g = Graph()
     g.add((ID["actor/x"], SKOS.prefLabel, Literal(label, lang="nb")))
     return g
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store(request, tmp_path):
+    """The same tests against the embedded store and a real SPARQL server."""
+    if request.param == "embedded":
+        with OxigraphStore(tmp_path / "s") as s:
+            yield s
+        return
+    url = request.getfixturevalue("oxigraph_server")
+    s = SparqlStore(url)
+    for g in [r["g"] for r in s.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]:
+        if str(g).startswith("urn:g:"):
+            s.remove_graph(str(g))
+    yield s
 
 
 def test_reference_graphs_are_loaded_once(tmp_path):
@@ -32,18 +47,33 @@ def test_put_graph_replaces_atomically_and_persists(tmp_path):
         assert [str(r["l"]) for r in rows] == ["andre"]
 
 
-def test_bindings_are_terms_not_text(tmp_path):
-    with OxigraphStore(tmp_path / "s") as store:
-        store.put_graph("urn:g:1", _graph("Hydro"))
-        q = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?x . FILTER(STR(?x) = ?l) }"
-        assert len(store.select(q, {"l": Literal("Hydro")})) == 1
-        hostile = Literal('Hydro" } ; DROP ALL ; #')
-        assert store.select(q, {"l": hostile}) == []
-        assert store.has_graph("urn:g:1")
+def test_replace_and_remove_on_both_stores(store):
+    store.put_graph("urn:g:1", _graph("første"))
+    store.put_graph("urn:g:2", _graph("andre"), replaces=["urn:g:1"])
+    assert not store.has_graph("urn:g:1") and store.has_graph("urn:g:2")
+    assert store.count("urn:g:2") == 1
+    q = "SELECT ?l WHERE {{ <{}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}".format(ID["actor/x"])
+    assert [str(r["l"]) for r in store.select(q)] == ["andre"]
+    store.remove_graph("urn:g:2")
+    assert not store.has_graph("urn:g:2")
 
 
-def test_invalid_sparql_is_a_query_error(tmp_path):
-    with OxigraphStore(tmp_path / "s") as store, pytest.raises(QueryError, match="invalid SPARQL"):
+def test_bindings_are_terms_not_text(store):
+    store.put_graph("urn:g:1", _graph("Hydro"))
+    q = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?x . FILTER(STR(?x) = ?l) }"
+    assert len(store.select(q, {"l": Literal("Hydro")})) == 1
+    hostile = Literal('Hydro" } ; DROP ALL ; #')
+    assert store.select(q, {"l": hostile}) == []
+    assert store.has_graph("urn:g:1")
+
+
+def test_values_block_opens_the_where_group():
+    q = with_values("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?x) }", {"x": Literal('a"b')})
+    assert q == 'SELECT ?s WHERE { VALUES (?x) { ("a\\"b") }  ?s ?p ?o FILTER(?o = ?x) }'
+
+
+def test_invalid_sparql_is_a_query_error(store):
+    with pytest.raises(QueryError, match="invalid SPARQL"):
         store.select("SELEKT nothing")
 
 
@@ -59,15 +89,14 @@ def test_second_process_gets_store_in_use(tmp_path):
     assert done.returncode == 3 and "in use" in done.stdout
 
 
-def test_remote_store_is_refused_clearly():
-    with pytest.raises(StoreError, match="not supported yet"):
-        open_store("http://localhost:7878/query")
+def test_unreachable_server_is_a_clear_error():
+    with pytest.raises(StoreError, match="cannot reach the SPARQL server"):
+        open_store("http://127.0.0.1:9/")
 
 
-def test_kg_terms_roundtrip(tmp_path):
+def test_kg_terms_roundtrip(store):
     g = Graph()
     g.add((ID["actor/x"], KG.foundedYear, Literal("2002", datatype="http://www.w3.org/2001/XMLSchema#gYear")))
-    with OxigraphStore(tmp_path / "s") as store:
-        store.put_graph("urn:g:1", g)
-        (row,) = store.select(f"SELECT ?y WHERE {{ ?s <{KG.foundedYear}> ?y }}")
-        assert str(row["y"]) == "2002"
+    store.put_graph("urn:g:1", g)
+    (row,) = store.select(f"SELECT ?y WHERE {{ ?s <{KG.foundedYear}> ?y }}")
+    assert str(row["y"]) == "2002"
