@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def store_opt(p):
-        p.add_argument("--store", help="store folder, or a SPARQL 1.1 server's base URL (default: $KG_STORE or ./kg-store)")
+        p.add_argument("--store",
+                       help="store folder, or a SPARQL 1.1 server's base URL (default: $KG_STORE or ./kg-store)")
 
     def format_opt(p, choices=FORMATS):
         p.add_argument("--format", choices=choices, default="table", help="output format (default: table)")

@@ -228,7 +228,8 @@ class SparqlStore(Store):
     """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB) at a base URL.
 
     Queries go to ``BASE/query`` and updates to ``BASE/update`` (the SPARQL 1.1
-    Protocol); a report is written in one update request, which these servers
+    Protocol), or for a GraphDB/RDF4J repository URL to ``BASE`` and
+    ``BASE/statements``; a report is written in one update request, which these servers
     apply as one transaction. The server must answer queries over the union
     of its graphs: kg asks for it with Oxigraph's ``union-default-graph``
     parameter; Fuseki needs ``tdb2:unionDefaultGraph true`` in its dataset
@@ -239,10 +240,14 @@ class SparqlStore(Store):
     def __init__(self, url: str, timeout: float = 120.0):
         self.location = url.rstrip("/")
         self.timeout = timeout
+        if "/repositories/" in self.location:  # GraphDB / RDF4J: queries at the base, updates at /statements
+            self.endpoints = {"query": self.location, "update": f"{self.location}/statements"}
+        else:  # Oxigraph server, Fuseki
+            self.endpoints = {"query": f"{self.location}/query", "update": f"{self.location}/update"}
         self._ensure_reference_graphs()
 
     def _http(self, endpoint: str, body: bytes, content_type: str, accept: str, params: dict | None = None) -> bytes:
-        url = f"{self.location}/{endpoint}" + (f"?{urlencode(params)}" if params else "")
+        url = self.endpoints[endpoint] + (f"?{urlencode(params)}" if params else "")
         request = Request(url, data=body, method="POST",
                           headers={"Content-Type": content_type, "Accept": accept})
         try:
