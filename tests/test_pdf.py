@@ -26,3 +26,32 @@ def test_bad_inputs_raise_one_clear_line(bad_inputs, kind, reason):
         read_pdf(path)
     message = str(info.value)
     assert reason in message and str(path) in message and "\n" not in message
+
+
+@pytest.mark.slow
+def test_mutated_pdfs_fail_cleanly_or_parse(one_column_pdf, tmp_path_factory):
+    """Fuzz the reader: flipped, dropped and truncated bytes give a PDFError, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    original = one_column_pdf.read_bytes()
+    folder = tmp_path_factory.mktemp("fuzz")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.integers(0, len(original) - 1), st.integers(0, 255)), min_size=1, max_size=20),
+           st.integers(200, len(original)))
+    def check(flips, cut):
+        data = bytearray(original[:cut])
+        for pos, value in flips:
+            if pos < len(data):
+                data[pos] = value
+        path = folder / "mutert.pdf"
+        path.write_bytes(bytes(data))
+        try:
+            raw = read_pdf(path)
+        except PDFError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc)
+        else:
+            assert raw.pages
+
+    check()
