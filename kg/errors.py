@@ -24,7 +24,7 @@ class PDFError(KGError):
 
     def __init__(self, path, reason: str):
         self.path = str(path)
-        self.reason = reason
+        self.reason = " ".join(str(reason).split())  # always one line
         super().__init__(f"{self.path}: {reason}")
 
 
