@@ -284,7 +284,10 @@ def legal_form_names(doc: Doc) -> list[Span]:
         while start > 0 and token.i - start < 6:
             prev = doc[start - 1]
             capital = prev.text[:1].isupper() or prev.text[:1].isdigit()
-            if prev.text == "&" or (capital and (prev.pos_ in _NAME_POS or not prev.pos_) and not prev.is_sent_end):
+            # a capitalised word inside a sentence is a name word whatever its tag ("H-Profil");
+            # at the start of a sentence it must also be tagged as one ("Også" is not)
+            name_word = capital and (prev.pos_ in _NAME_POS or not prev.pos_ or not prev.is_sent_start)
+            if prev.text == "&" or (name_word and not prev.is_sent_end):
                 start -= 1
             else:
                 break
@@ -665,6 +668,8 @@ def trim_span(span: Span) -> Span:
         end -= 1
     while start < end and (doc[start].pos_ in ("CCONJ", "PUNCT") and doc[start].text not in ("«", '"')):
         start += 1
+    if end - start > 1 and _GROUP_NOUN.match(doc[start].text):
+        start += 1  # "Næringsklyngen Raufoss Industrinettverk": the descriptor is not part of the name
     for k in range(start + 1, end):  # "Gudbrandsdalen foruten Valdres": the name stops at a common word
         word = doc[k].text
         if word[:1].islower() and word not in _NAME_PARTICLES and word.lower() not in _BODY_SUFFIXES \
@@ -751,6 +756,9 @@ def _plausible(span: Span) -> bool:
     if len(span) == 1 and _GENERIC_PLURAL.search(text):
         return False
     first = span[0]
+    if len(span) == 1 and first.is_sent_start and first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX") \
+            and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC") and not _cue_type(text):
+        return False  # "Eventuell vekst …": a capitalised sentence opener, not a name
     if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
             and not _cue_type(text) and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
         return False

@@ -392,8 +392,10 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
             continue
         for i in by_block.get(bi, []):
             m = mentions[i]
-            if m.type not in ACTOR_TYPES or any(_within(seat, keys[frame], gaz) for seat in seats[keys[i]]):
-                continue  # seated inside the frame already: found through the place hierarchy
+            if m.type not in ACTOR_TYPES or any(
+                _within(seat, keys[frame], gaz) or _within(keys[frame], seat, gaz) for seat in seats[keys[i]]
+            ):
+                continue  # seated inside the frame (found through the hierarchy) or the frame lies in its seat
             out.append(Link(keys[i], "activeIn", keys[frame], 0.5, "context:paragraph-place", m.evidence))
     return out
 

@@ -98,5 +98,5 @@ def test_kg_terms_roundtrip(store):
     g = Graph()
     g.add((ID["actor/x"], KG.foundedYear, Literal("2002", datatype="http://www.w3.org/2001/XMLSchema#gYear")))
     store.put_graph("urn:g:1", g)
-    (row,) = store.select(f"SELECT ?y WHERE {{ ?s <{KG.foundedYear}> ?y }}")
+    (row,) = store.select(f"SELECT ?y WHERE {{ GRAPH <urn:g:1> {{ ?s <{KG.foundedYear}> ?y }} }}")
     assert str(row["y"]) == "2002"
