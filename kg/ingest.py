@@ -9,6 +9,7 @@ store holds nothing of it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -187,8 +188,11 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
                 yield path, Failure(str(path), exc.reason if isinstance(exc, PDFError) else str(exc))
         return
     context = multiprocessing.get_context("spawn")  # no forked copies of spaCy/BLAS state
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # one core per worker: the workers are the parallelism
+    largest_first = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)  # balances the pool's tail
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(model,)) as pool:
-        futures = {pool.submit(_worker, str(path), model): path for path in todo}
+        futures = {pool.submit(_worker, str(path), model): path for path in largest_first}
         for future in as_completed(futures):
             yield futures[future], future.result()
 
