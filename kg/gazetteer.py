@@ -54,11 +54,12 @@ class Gazetteer:
         return [self.places[k] for k in keys]
 
     def best(self, name: str) -> Place | None:
-        """The most specific unambiguous place for ``name``.
+        """The place ``name`` refers to when that is unambiguous, else None.
 
-        Where a name is shared (e.g. "Våler"), prefer counties and regions,
-        then the one municipality in Innlandet-independent order of number;
-        ambiguous municipality names return ``None`` rather than a guess.
+        A name shared by a region or county and municipalities goes to the
+        region or county; a name shared by several municipalities ("Våler")
+        returns None here, and :func:`kg.resolve.link_place` decides from the
+        report's other places.
         """
         hits = self.lookup(name)
         if len(hits) == 1:
