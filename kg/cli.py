@@ -114,6 +114,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
     store_opt(p)
 
+    p = command("serve", cmd_serve, "Serve the graph: a SPARQL 1.1 endpoint, the named queries as JSON and the "
+                                    "web explorer (read-only unless a token is set).")
+    store_opt(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    p.add_argument("--token-env", default="KG_SERVE_TOKEN", metavar="VAR",
+                   help="environment variable holding the token that allows SPARQL Update and PDF upload "
+                        "(default KG_SERVE_TOKEN; unset: read-only)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    p.add_argument("--model", help="spaCy pipeline for uploaded PDFs (default: the shipped model)")
+    p.add_argument("--quiet", action="store_true", help="no request log")
+
+    p = command("named", cmd_named, "Run a named query (the explorer's questions); without NAME, list them.")
+    p.add_argument("name", nargs="?", help="the query's name, e.g. actors-of-region, members, co-mentioned")
+    p.add_argument("params", nargs="*", metavar="KEY=VALUE", help="its parameters, e.g. region=Innlandet")
+    store_opt(p)
+
     p = command("validate", cmd_validate, "Check the graph against the SHACL shapes in ontology/shapes.ttl.")
     store_opt(p)
 
@@ -334,6 +351,50 @@ def _graphml(edges) -> str:
         ET.SubElement(edge, "data", key="link").text = e.link
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def cmd_serve(args) -> int:
+    import os
+
+    from .server import ServeConfig, make_server
+    from .store import open_store
+
+    token = os.environ.get(args.token_env) or None
+    config = ServeConfig(token=token, timeout=args.timeout, model=args.model, quiet=args.quiet)
+    with open_store(args.store) as store:
+        server = make_server(store, args.host, args.port, config)
+        mode = "updates and uploads with the token" if token else "read-only"
+        print(f"kg: serving {store.location} at {server.url}/ ({mode}); SPARQL at {server.url}/sparql; "
+              "Ctrl-C stops", file=sys.stderr)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("kg: stopped", file=sys.stderr)
+        finally:
+            server.shutdown_pool()
+            server.server_close()
+    return 0
+
+
+def cmd_named(args) -> int:
+    from .query import NAMED_QUERIES, run_named
+    from .store import open_store
+
+    if not args.name:
+        for q in NAMED_QUERIES.values():
+            params = " ".join(f"{p.name}=…" if p.required else f"[{p.name}=…]" for p in q.params)
+            print(f"{q.name:18} {params:32} {q.title}")
+        return 0
+    params = {}
+    for item in args.params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise QueryError(f"parameter {item!r} is not KEY=VALUE")
+        params[key] = value
+    with open_store(args.store) as store:
+        result = run_named(store, args.name, params)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_validate(args) -> int:

@@ -36,3 +36,7 @@ class QueryError(KGError):
     """A SPARQL query or a query parameter is invalid."""
 
     exit_code = 2
+
+
+class NotFoundError(QueryError):
+    """A query names something the graph does not hold (a place, an entity, a report)."""

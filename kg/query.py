@@ -7,12 +7,14 @@ substitutions; it is never pasted into SPARQL text.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from .errors import QueryError
+from .errors import NotFoundError, QueryError
 from .ns import KG
 from .store import Store
 
@@ -39,8 +41,8 @@ SELECT DISTINCT ?place ?name WHERE {
 """
 
 ACTORS_IN_REGION = PREFIXES + """
-SELECT ?region ?actor ?type ?label ?kind ?place ?placeLabel ?page ?sentence ?report ?confidence WHERE {
-  ?place kg:partOf* ?region .
+SELECT ?region ?actor ?type ?label ?kind ?p ?via ?place ?placeLabel WHERE {
+  { SELECT ?region ?place WHERE { ?place kg:partOf* ?region } }
   {
     ?actor kg:locatedIn ?place . BIND("located" AS ?kind) BIND(kg:locatedIn AS ?p) BIND(?place AS ?via)
   } UNION {
@@ -58,11 +60,16 @@ SELECT ?region ?actor ?type ?label ?kind ?place ?placeLabel ?page ?sentence ?rep
   ?actor a ?type ; skos:prefLabel ?label .
   ?type rdfs:subClassOf* kg:Actor .
   OPTIONAL { ?place skos:prefLabel ?placeLabel }
-  OPTIONAL {
-    ?ev kg:subject ?actor ; kg:predicate ?p ; kg:object ?via ;
-        kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r ; kg:confidence ?confidence .
-    ?r dcterms:title ?report .
-  }
+}
+"""
+
+#: The evidence of one fact. Asked per fact with bound terms: a join over all
+#: evidence nodes costs more than many small lookups.
+EVIDENCE = PREFIXES + """
+SELECT ?s ?p ?o ?page ?sentence ?report ?confidence WHERE {
+  ?ev kg:object ?o ; kg:subject ?s ; kg:predicate ?p ;
+      kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r ; kg:confidence ?confidence .
+  ?r dcterms:title ?report .
 }
 """
 
@@ -95,6 +102,14 @@ SELECT ?name ?actor ?type ?label ?page ?sentence WHERE {
   ?actor kg:memberOf|kg:participatesIn ?group ; a ?type ; skos:prefLabel ?label .
   OPTIONAL { ?ev kg:subject ?actor ; kg:object ?group ; kg:page ?page ; kg:sentence ?sentence }
 }
+"""
+
+
+NAMED = PREFIXES + """
+SELECT ?name ?e WHERE {
+  ?e skos:prefLabel|skos:altLabel ?label .
+  FILTER(LCASE(STR(?label)) = LCASE(STR(?name)))
+} LIMIT 1
 """
 
 
@@ -156,7 +171,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
         raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
     places = find_places(store, name)
     if not places:
-        raise QueryError(f"no place named {name!r}; try a county, region, municipality or locality name")
+        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
     seen_links = set()
@@ -168,23 +183,30 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
             row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
-            key = (iri, kind, str(r["place"]), str(r.get("sentence")))
+            key = (iri, kind, str(r["place"]))
             if key in seen_links:
                 continue
             seen_links.add(key)
-            row.links.append({
-                "link": kind,
-                "place": str(r["placeLabel"]) if r.get("placeLabel") else _local(r["place"]),
-                "report": str(r["report"]) if r.get("report") else None,
-                "page": int(r["page"]) if r.get("page") is not None else None,
-                "sentence": str(r["sentence"]) if r.get("sentence") else None,
-                "confidence": float(r["confidence"]) if r.get("confidence") is not None else None,
-            })
+            place = str(r["placeLabel"]) if r.get("placeLabel") else _local(r["place"])
+            evidence = fact_evidence(store, r["actor"], r["p"], r["via"]) or [{}]
+            for ev in evidence:
+                row.links.append({"link": kind, "place": place, "report": ev.get("report"), "page": ev.get("page"),
+                                  "sentence": ev.get("sentence"), "confidence": ev.get("confidence")})
     aliases = _aliases(store)
     for iri, row in rows.items():
         row.type = _most_specific(types[iri])
         row.aliases = aliases.get(iri, [])
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+
+
+def fact_evidence(store: Store, s: URIRef, p: URIRef, o: URIRef) -> list[dict]:
+    """Where a fact was read: report title, page, sentence and confidence, in report and page order."""
+    out = []
+    for r in store.select(EVIDENCE, {"s": s, "p": p, "o": o}):
+        ev = _evidence_of(r)
+        if ev not in out:
+            out.append(ev)
+    return sorted(out, key=lambda e: (e["report"], e["page"], e["sentence"]))
 
 
 def entities(store: Store, type_name: str | None = None) -> list[Row]:
@@ -210,6 +232,8 @@ def members(store: Store, name: str) -> list[Row]:
     """Members of (or participants in) a network, cluster or programme, each once."""
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    if not store.select(NAMED, {"name": Literal(name.strip())}):
+        raise NotFoundError(f"nothing is named {name!r}; search for the cluster, network or programme first")
     for r in store.select(MEMBERS, {"name": Literal(name.strip())}):
         iri = str(r["actor"])
         types[iri].add(_local(r["type"]))
@@ -242,6 +266,8 @@ def reports(store: Store) -> list[dict]:
 
 def _class(name: str) -> URIRef:
     try:
+        if not re.fullmatch(r"[A-Z][A-Za-z]{1,40}", name):
+            raise AttributeError(name)
         return getattr(KG, name)
     except AttributeError:
         raise QueryError(f"unknown class {name!r}; use one of the ontology classes, e.g. Firm, Organisation, "
@@ -330,3 +356,405 @@ def find_report(store: Store, ref: str) -> list[dict]:
     """Stored reports matching a file name, graph IRI or SHA-256 prefix (8+ characters)."""
     return [r for r in reports(store)
             if ref in (r["source"], r["graph"]) or (len(ref) >= 8 and r["sha256"].startswith(ref))]
+
+
+# ------------------------------------------------------------ explorer lookups
+
+SEARCH = PREFIXES + """
+SELECT ?text ?entity ?label ?matched ?type WHERE {
+  ?entity skos:prefLabel|skos:altLabel ?matched ; skos:prefLabel ?label ; a ?type .
+  FILTER(CONTAINS(LCASE(STR(?matched)), LCASE(STR(?text))))
+  ?type rdfs:subClassOf* ?root .
+  VALUES ?root { kg:Actor kg:Programme kg:Place kg:Sector }
+}
+"""
+
+
+def search(store: Store, text: str, limit: int = 50) -> list[dict]:
+    """Entities, places and sectors whose name contains ``text`` (case-insensitive), best matches first.
+
+    Exact names rank before names that start with the text, which rank
+    before names that merely contain it; entities that reports mention rank
+    before gazetteer places nobody wrote about.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return []
+    hits: dict[str, dict] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    needle = text.casefold()
+    for r in store.select(SEARCH, {"text": Literal(text)}):
+        iri, matched = str(r["entity"]), str(r["matched"])
+        types[iri].add(_local(r["type"]))
+        m = matched.casefold()
+        rank = 0 if m == needle else 1 if m.startswith(needle) else 2
+        hit = hits.setdefault(iri, {"iri": iri, "label": str(r["label"]), "matched": matched, "rank": rank})
+        if rank < hit["rank"]:
+            hit.update(matched=matched, rank=rank)
+    mentioned = {str(r["e"]) for r in store.select(PREFIXES + "SELECT DISTINCT ?e WHERE { ?e kg:mentionedIn ?r }")}
+    for iri, hit in hits.items():
+        hit["type"] = _most_specific(types[iri])
+        hit["mentioned"] = iri in mentioned
+    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold()))
+    return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
+
+
+ENTITY_TYPES = PREFIXES + """
+SELECT ?e ?label ?type ?alias ?founded WHERE {
+  ?e skos:prefLabel ?label ; a ?type .
+  OPTIONAL { ?e skos:altLabel ?alias }
+  OPTIONAL { ?e kg:foundedYear ?founded }
+}
+"""
+
+ENTITY_FACTS = PREFIXES + """
+SELECT ?e ?dir ?p ?other ?otherLabel ?otherType ?page ?sentence ?report ?confidence WHERE {
+  VALUES ?p { kg:locatedIn kg:activeIn kg:memberOf kg:participatesIn kg:operates kg:owns kg:inSector kg:partOf }
+  { ?e ?p ?other . BIND("out" AS ?dir) BIND(?e AS ?s) BIND(?other AS ?o) }
+  UNION
+  { ?other ?p ?e . BIND("in" AS ?dir) BIND(?other AS ?s) BIND(?e AS ?o) }
+  ?other skos:prefLabel ?otherLabel ; a ?otherType .
+  FILTER(STRSTARTS(STR(?otherType), STR(kg:)))
+  OPTIONAL {
+    ?ev kg:subject ?s ; kg:predicate ?p ; kg:object ?o ; kg:page ?page ; kg:sentence ?sentence ;
+        kg:inReport ?r ; kg:confidence ?confidence .
+    ?r dcterms:title ?report .
+  }
+}
+"""
+
+FIGURES = PREFIXES + """
+SELECT ?obs ?subject ?subjectLabel ?measure ?value ?unit ?year ?page ?sentence ?report WHERE {
+  ?obs kg:about ?subject ; kg:measure ?measure ; kg:value ?value ; kg:unit ?unit .
+  ?subject skos:prefLabel ?subjectLabel .
+  OPTIONAL { ?obs kg:refYear ?year }
+  OPTIONAL {
+    ?ev kg:subject ?obs ; kg:predicate kg:about ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+    ?r dcterms:title ?report .
+  }
+}
+"""
+
+MENTIONS = PREFIXES + """
+SELECT ?e ?report ?g ?page ?sentence WHERE {
+  ?ev kg:subject ?e ; kg:predicate kg:mentionedIn ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+  GRAPH ?g { ?r dcterms:title ?report }
+} ORDER BY ?report ?page
+"""
+
+_PREDICATE_NAMES = {
+    "out": {"locatedIn": "located in", "activeIn": "active in", "memberOf": "member of",
+            "participatesIn": "participates in", "operates": "operates", "owns": "owns",
+            "inSector": "in sector", "partOf": "part of"},
+    "in": {"locatedIn": "has located here", "activeIn": "has active here", "memberOf": "has member",
+           "participatesIn": "has participant", "operates": "is operated by", "owns": "is owned by",
+           "inSector": "has actor", "partOf": "contains"},
+}
+
+
+def _evidence_of(r: dict) -> dict | None:
+    if not r.get("sentence"):
+        return None
+    return {"report": str(r["report"]), "page": int(r["page"]), "sentence": str(r["sentence"]),
+            **({"confidence": float(r["confidence"])} if r.get("confidence") is not None else {})}
+
+
+def entity(store: Store, iri: str, mentions: int = 20) -> dict:
+    """Everything known about one entity: type, aliases, links with evidence, figures, mentions.
+
+    Raises:
+        QueryError: no entity has this IRI.
+    """
+    node = _iri(iri)
+    rows = store.select(ENTITY_TYPES, {"e": node})
+    if not rows:
+        raise NotFoundError(f"no entity {iri}; search for it by name first")
+    types = {_local(r["type"]) for r in rows}
+    facts: dict[tuple, dict] = {}
+    for r in store.select(ENTITY_FACTS, {"e": node}):
+        key = (str(r["dir"]), _local(r["p"]), str(r["other"]))
+        fact = facts.setdefault(key, {
+            "direction": key[0], "predicate": key[1], "relation": _PREDICATE_NAMES[key[0]][key[1]],
+            "iri": key[2], "label": str(r["otherLabel"]), "types": set(), "evidence": [],
+        })
+        fact["types"].add(_local(r["otherType"]))
+        ev = _evidence_of(r)
+        if ev and ev not in fact["evidence"]:
+            fact["evidence"].append(ev)
+    for fact in facts.values():
+        fact["type"] = _most_specific(fact.pop("types"))
+        fact["evidence"].sort(key=lambda e: (e["report"], e["page"]))
+    seen, mention_list, reports_seen = set(), [], {}
+    for r in store.select(MENTIONS, {"e": node}):
+        reports_seen[str(r["g"])] = str(r["report"])
+        key = (str(r["report"]), str(r["sentence"]))
+        if key not in seen and len(mention_list) < mentions:
+            seen.add(key)
+            mention_list.append({"report": key[0], "page": int(r["page"]), "sentence": key[1]})
+    return {
+        "iri": iri,
+        "label": str(rows[0]["label"]),
+        "type": _most_specific(types),
+        "types": sorted(types),
+        "aliases": sorted({str(r["alias"]) for r in rows if r.get("alias")}),
+        "founded": sorted({str(r["founded"]) for r in rows if r.get("founded")}),
+        "facts": sorted(facts.values(), key=lambda f: (f["direction"] == "in", f["predicate"], f["label"])),
+        "figures": _figures(store, [node]),
+        "mentions": mention_list,
+        "reports": [{"graph": g, "title": t} for g, t in sorted(reports_seen.items(), key=lambda x: x[1])],
+    }
+
+
+def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
+    out: dict[str, dict] = {}
+    for subject in subjects:
+        for r in store.select(FIGURES, {"subject": subject}):
+            obs = str(r["obs"])
+            fig = out.setdefault(obs, {
+                "subject": str(r["subject"]), "subject_label": str(r["subjectLabel"]),
+                "measure": str(r["measure"]), "value": float(r["value"]), "unit": str(r["unit"]),
+                "year": int(str(r["year"])) if r.get("year") else None, "evidence": [],
+            })
+            ev = _evidence_of(r)
+            if ev and ev not in fig["evidence"]:
+                fig["evidence"].append(ev)
+    return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"]))
+
+
+REGION_PLACES = PREFIXES + """
+SELECT ?region ?place ?label ?type ?number ?parent WHERE {
+  ?place kg:partOf* ?region ; skos:prefLabel ?label ; a ?type .
+  FILTER(STRSTARTS(STR(?type), STR(kg:)))
+  OPTIONAL { ?place kg:municipalityNumber|kg:countyNumber ?number }
+  OPTIONAL { ?place kg:partOf ?parent }
+}
+"""
+
+REGION_SUBJECTS = PREFIXES + """
+SELECT DISTINCT ?region ?subject WHERE {
+  ?place kg:partOf* ?region .
+  { ?obs kg:about ?place . BIND(?place AS ?subject) }
+  UNION
+  { ?subject kg:locatedIn|kg:activeIn ?place . ?obs kg:about ?subject }
+}
+"""
+
+
+def region_overview(store: Store, name: str) -> dict:
+    """A region's page: the place itself, the places inside it, its actors by type and its figures.
+
+    Raises:
+        QueryError: no place has that name.
+    """
+    places = find_places(store, name)
+    if not places:
+        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    root = places[0]
+    inside: dict[str, dict] = {}
+    for r in store.select(REGION_PLACES, {"region": root}):
+        iri = str(r["place"])
+        p = inside.setdefault(iri, {"iri": iri, "label": str(r["label"]), "types": set(), "number": None,
+                                    "parents": set()})
+        p["types"].add(_local(r["type"]))
+        if r.get("number"):
+            p["number"] = str(r["number"])
+        if r.get("parent"):
+            p["parents"].add(str(r["parent"]))
+    for p in inside.values():
+        p["type"] = _most_specific(p.pop("types"))
+        p["parents"] = sorted(p["parents"])
+    me = inside.pop(str(root))
+    actors = [row.as_dict() for row in actors_in_region(store, str(me["label"]))]
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for a in actors:
+        by_type[a["type"]].append(a)
+    subjects = [r["subject"] for r in store.select(REGION_SUBJECTS, {"region": root})]
+    return {
+        "iri": str(root), "label": me["label"], "type": me["type"], "number": me["number"],
+        "part_of": [{"iri": p, "label": _label(store, p)} for p in me["parents"]],
+        "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"])
+                                                         if p["type"] in _PLACE_CLASSES else 99, p["label"])),
+        "actors": dict(sorted(by_type.items())),
+        "figures": _figures(store, subjects),
+    }
+
+
+def region_figures(store: Store, name: str) -> list[dict]:
+    """Figures about a region, the places inside it and the actors located or active there."""
+    places = find_places(store, name)
+    if not places:
+        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    subjects = {r["subject"] for p in places for r in store.select(REGION_SUBJECTS, {"region": p})}
+    return _figures(store, sorted(subjects))
+
+
+CO_MENTIONED = PREFIXES + """
+SELECT ?e ?other ?label ?type (COUNT(DISTINCT ?sentence) AS ?sentences) WHERE {
+  ?ev1 kg:subject ?e ; kg:predicate kg:mentionedIn ; kg:inReport ?r ; kg:sentence ?sentence .
+  ?ev2 kg:subject ?other ; kg:predicate kg:mentionedIn ; kg:inReport ?r ; kg:sentence ?sentence .
+  FILTER(?other != ?e)
+  ?other skos:prefLabel ?label ; a ?type .
+  ?type rdfs:subClassOf* kg:Actor .
+} GROUP BY ?e ?other ?label ?type
+"""
+
+
+def co_mentioned(store: Store, iri: str) -> list[dict]:
+    """Actors named in the same sentences as an entity, most shared sentences first."""
+    out: dict[str, dict] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    for r in store.select(CO_MENTIONED, {"e": _iri(iri)}):
+        other = str(r["other"])
+        types[other].add(_local(r["type"]))
+        out[other] = {"iri": other, "label": str(r["label"]), "sentences": int(r["sentences"])}
+    for other, row in out.items():
+        row["type"] = _most_specific(types[other])
+    return sorted(out.values(), key=lambda r: (-r["sentences"], r["label"].casefold()))
+
+
+GROUP_EDGES = PREFIXES + """
+SELECT DISTINCT ?g ?s ?p ?o WHERE {
+  VALUES ?p { kg:locatedIn kg:activeIn kg:memberOf kg:participatesIn kg:operates kg:owns }
+  { ?g ?p ?o . BIND(?g AS ?s) }
+  UNION
+  { ?s ?p ?g . BIND(?g AS ?o) }
+  UNION
+  { ?m kg:memberOf|kg:participatesIn|kg:operates ?g . ?m ?p ?o . BIND(?m AS ?s) }
+  UNION
+  { ?m kg:memberOf|kg:participatesIn|kg:operates ?g . ?s ?p ?m . BIND(?m AS ?o) }
+}
+"""
+
+
+def group_graph(store: Store, iri: str) -> dict:
+    """The picture of a cluster, network or programme: its members, operators and their links.
+
+    Nodes are the group, the actors linked to it and the places and actors
+    those are linked to; edges are the links among them.
+    """
+    g = _iri(iri)
+    edges = {(str(r["s"]), _local(r["p"]), str(r["o"])) for r in store.select(GROUP_EDGES, {"g": g})}
+    node_iris = {iri} | {s for s, _, _ in edges} | {o for _, _, o in edges}
+    nodes = []
+    for n in sorted(node_iris):
+        rows = store.select(ENTITY_TYPES, {"e": URIRef(n)})
+        if rows:
+            nodes.append({"iri": n, "label": str(rows[0]["label"]),
+                          "type": _most_specific({_local(r["type"]) for r in rows}), "center": n == iri})
+    known = {n["iri"] for n in nodes}
+    return {"nodes": nodes, "edges": [{"source": s, "link": p, "target": o} for s, p, o in sorted(edges)
+                                      if s in known and o in known]}
+
+
+def _label(store: Store, iri: str) -> str:
+    rows = store.select(ENTITY_TYPES, {"e": URIRef(iri)})
+    return str(rows[0]["label"]) if rows else _local(iri)
+
+
+def _iri(iri: str) -> URIRef:
+    """An IRI from user input, checked to be absolute and free of characters IRIs forbid."""
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", iri or ""):
+        raise QueryError(f"not an entity IRI: {iri[:80]!r}")
+    return URIRef(iri)
+
+
+# ------------------------------------------------------------ named queries
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a named query."""
+
+    name: str
+    help: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A question users ask every day, defined once for the CLI, the HTTP API and the explorer."""
+
+    name: str
+    title: str
+    params: tuple[Param, ...]
+    run: Callable[..., object]
+
+    def describe(self) -> dict:
+        return {"name": self.name, "title": self.title,
+                "params": [{"name": p.name, "help": p.help, "required": p.required, "choices": list(p.choices)}
+                           for p in self.params]}
+
+
+def _rows(func):
+    """Adapt a function returning :class:`Row` records to plain dictionaries."""
+    return lambda store, **kw: [r.as_dict() for r in func(store, **kw)]
+
+
+_REGION = Param("region", "county, region, municipality or locality name")
+_ENTITY = Param("iri", "the entity's IRI (from search or another answer)")
+
+NAMED_QUERIES: dict[str, NamedQuery] = {q.name: q for q in (
+    NamedQuery("search", "Entities whose name contains a text",
+               (Param("text", "part of a name, any case"),), search),
+    NamedQuery("actors-of-region", "Actors linked to a region or any place inside it",
+               (_REGION, Param("link", "one kind of link", required=False, choices=LINKS)),
+               lambda store, region, link=None: _rows(actors_in_region)(store, name=region, link=link)),
+    NamedQuery("region", "A region: its places, actors by type and figures", (_REGION,),
+               lambda store, region: region_overview(store, region)),
+    NamedQuery("figures-of-region", "Figures about a region, its places and the actors there", (_REGION,),
+               lambda store, region: region_figures(store, region)),
+    NamedQuery("members", "Members of or participants in a cluster, network or programme",
+               (Param("name", "the cluster's, network's or programme's name"),),
+               lambda store, name: _rows(members)(store, name=name)),
+    NamedQuery("entity", "One entity with its links, figures and the sentences behind them", (_ENTITY,),
+               lambda store, iri: entity(store, iri)),
+    NamedQuery("co-mentioned", "Actors named in the same sentences as an entity", (_ENTITY,), co_mentioned),
+    NamedQuery("group-graph", "Members and links of a cluster, network or programme, as nodes and edges",
+               (_ENTITY,), group_graph),
+    NamedQuery("entities", "Entities of one ontology class (all actors, programmes, places and sectors without)",
+               (Param("type", "ontology class, e.g. Firm, Organisation, Network", required=False),),
+               lambda store, type=None: _rows(entities)(store, type_name=type)),
+    NamedQuery("reports", "Stored reports", (), reports),
+    NamedQuery("report-adds", "What one report adds to the others",
+               (Param("report", "file name, graph IRI or SHA-256 prefix"),),
+               lambda store, report: _report_adds_by_ref(store, report)),
+)}
+
+#: Longest accepted parameter value: names and IRIs are short; longer input is an error, not a query.
+MAX_PARAM = 500
+
+
+def run_named(store: Store, name: str, params: Mapping[str, str]) -> object:
+    """Run a named query with string parameters, checked against its declaration.
+
+    Raises:
+        QueryError: unknown query or parameter, a missing or over-long value, a value not among the choices.
+    """
+    query = NAMED_QUERIES.get(name)
+    if query is None:
+        raise NotFoundError(f"no named query {name!r}; choose one of: {', '.join(NAMED_QUERIES)}")
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise QueryError(f"query {name!r} takes no parameter {unknown[0]!r}; it takes: "
+                         f"{', '.join(declared) or 'none'}")
+    args = {}
+    for p in query.params:
+        value = params.get(p.name)
+        if value is None or value == "":
+            if p.required:
+                raise QueryError(f"query {name!r} needs the parameter {p.name!r} ({p.help})")
+            continue
+        if len(value) > MAX_PARAM or "\x00" in value:
+            raise QueryError(f"parameter {p.name!r} is too long or holds a NUL character")
+        if p.choices and value not in p.choices:
+            raise QueryError(f"parameter {p.name!r} must be one of: {', '.join(p.choices)}")
+        args[p.name] = value
+    return query.run(store, **args)
+
+
+def _report_adds_by_ref(store: Store, ref: str) -> dict:
+    found = find_report(store, ref)
+    if len(found) != 1:
+        raise NotFoundError(f"{len(found) or 'no'} reports match {ref!r}; give a file name, graph IRI or longer hash")
+    return {"report": found[0], **report_adds(store, found[0]["graph"])}

@@ -122,6 +122,10 @@ class Store:
         self._write([graph_iri, *replaces], quads)
         return len(quads)
 
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update as one transaction (the server's authorised update endpoint)."""
+        self._update(sparql)
+
     def remove_graph(self, graph_iri: str) -> None:
         """Drop one named graph."""
         self._write([graph_iri], [])
@@ -181,6 +185,8 @@ class OxigraphStore(Store):
         try:
             self._store.update(sparql)
             self._store.flush()
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL Update: {exc}") from exc
         except OSError as exc:
             raise StoreError(
                 f"cannot write to store {self.location}: {exc}; check free disk space and permissions"

@@ -84,6 +84,12 @@ def ingested_store(nlp, folder: Path, paths: list[Path], expected_reports: int) 
     return path
 
 
+@pytest.fixture(scope="session")
+def corpus_store(nlp, tmp_path_factory) -> Path:
+    """A store folder holding the bundled corpus; tests that write to it take a copy."""
+    return ingested_store(nlp, tmp_path_factory.mktemp("corpus"), [CORPUS], 3)
+
+
 # ------------------------------------------------------------- PDFs
 
 

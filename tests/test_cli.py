@@ -8,7 +8,7 @@ from kg.cli import build_parser, main
 from .conftest import CORPUS
 
 COMMANDS = ["ingest", "query", "actors", "members", "entities", "reports", "adds", "remove", "export", "network",
-            "validate", "eval-ner", "eval-extract", "train"]
+            "validate", "eval-ner", "eval-extract", "train", "serve", "named"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -97,3 +97,46 @@ def test_ingest_failure_exit_code(store, bad_inputs, capsys):
     assert main(["ingest", str(bad_inputs["not_pdf"]), "--store", store, "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"kg: failed: {bad_inputs['not_pdf']}: not a PDF (no %PDF- header)"]
+
+
+def test_named_queries_from_the_command_line(store, capsys):
+    assert main(["named"]) == 0
+    listing = capsys.readouterr().out
+    assert "actors-of-region" in listing and "co-mentioned" in listing
+    assert main(["named", "members", "name=Raufoss Industrinettverk", "--store", store]) == 0
+    assert {r["label"] for r in json.loads(capsys.readouterr().out)} == {"Nammo Raufoss AS",
+                                                                        "Benteler Automotive Raufoss AS"}
+    assert main(["named", "members", "Raufoss", "--store", store]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_serve_runs_until_interrupted(store):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", store, "--port", str(port),
+                             "--quiet"], stderr=subprocess.PIPE, text=True, env={**os.environ, "KG_SERVE_TOKEN": ""})
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/queries/reports", timeout=2) as response:
+                    assert all("title" in r for r in json.loads(response.read()))
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("kg serve did not answer")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        err = proc.stderr.read()
+        assert "read-only" in err and "stopped" in err
+    finally:
+        proc.kill()

@@ -1,16 +1,24 @@
 import pytest
 
-from kg.errors import QueryError
+from kg.errors import NotFoundError, QueryError
 from kg.ingest import ingest
-from kg.query import actors_in_region, entities, members, reports
+from kg.query import (
+    NAMED_QUERIES,
+    actors_in_region,
+    co_mentioned,
+    entities,
+    entity,
+    group_graph,
+    members,
+    region_figures,
+    region_overview,
+    reports,
+    run_named,
+    search,
+)
 from kg.store import OxigraphStore
 
-from .conftest import CORPUS, ingested_store
-
-
-@pytest.fixture(scope="module")
-def corpus_store(nlp, tmp_path_factory):
-    return ingested_store(nlp, tmp_path_factory.mktemp("corpus"), [CORPUS], 3)
+from .conftest import CORPUS
 
 
 def labels(rows):
@@ -82,3 +90,80 @@ def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, oxigrap
     assert [(r.label, r.type) for r in actors_in_region(remote, "Innlandet")] == expected
     assert labels(members(remote, "Raufoss Industrinettverk")) == expected_members
     assert {r["source"] for r in reports(remote)} >= {"lettmetall-raufoss.pdf", "reiseliv-valdres.pdf"}
+
+
+def _iri_of(store, label):
+    return next(r for r in entities(store) if r.label == label).iri
+
+
+def test_search_ranks_exact_then_prefix_then_contains(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        hits = search(store, "raufoss")
+        assert hits[0]["label"] == "Raufoss" and hits[0]["type"] == "Locality"
+        labels_ = [h["label"] for h in hits]
+        assert "Raufoss Industrinettverk" in labels_ and "Nammo Raufoss AS" in labels_
+        assert labels_.index("Raufoss Industrinettverk") < labels_.index("Nammo Raufoss AS")
+        assert search(store, "BEITOSTØL")[0]["label"] == "Beitostølen"  # Norwegian letters, any case
+        assert search(store, '"} ; DROP ALL') == [] and search(store, "   ") == []
+
+
+def test_entity_page_data_carries_links_figures_and_evidence(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        network = entity(store, _iri_of(store, "Raufoss Industrinettverk"))
+        firm = entity(store, _iri_of(store, "Beitostølen Resort AS"))
+        with pytest.raises(NotFoundError):
+            entity(store, "https://w3id.org/kg-no/id/actor/no-such-thing")
+        with pytest.raises(QueryError, match="not an entity IRI"):
+            entity(store, "> ; DROP ALL")
+    assert network["type"] == "Network"
+    members_ = {f["label"] for f in network["facts"] if f["relation"] == "has member"}
+    assert members_ == {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"}
+    fact = next(f for f in network["facts"] if f["label"] == "Nammo Raufoss AS")
+    assert fact["evidence"] and "medlemmer av nettverket" in fact["evidence"][0]["sentence"]
+    (employees,) = [f for f in firm["figures"] if f["measure"] == "employees"]
+    assert employees["value"] == 200 and "200 tilsette" in employees["evidence"][0]["sentence"]
+    assert firm["mentions"] and firm["reports"]
+
+
+def test_region_overview_has_places_actors_and_figures(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        toten = region_overview(store, "Toten")
+        figures = region_figures(store, "Toten")
+    assert {"Vestre Toten", "Østre Toten"} <= {p["label"] for p in toten["places"]}
+    assert toten["part_of"] and toten["part_of"][0]["label"] == "Innlandet"
+    firms = [a["label"] for a in toten["actors"]["Firm"]]
+    assert "Nammo Raufoss AS" in firms and len(firms) == len(set(firms))
+    assert toten["figures"] == figures and any(f["subject_label"] == "Nammo Raufoss AS" for f in figures)
+
+
+def test_group_graph_and_co_mentions(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        iri = _iri_of(store, "Raufoss Industrinettverk")
+        graph = group_graph(store, iri)
+        nammo = _iri_of(store, "Nammo Raufoss AS")
+        co = co_mentioned(store, nammo)
+    labels_ = {n["label"] for n in graph["nodes"]}
+    assert {"Raufoss Industrinettverk", "Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= labels_
+    assert sum(n["center"] for n in graph["nodes"]) == 1
+    assert {"source": nammo, "link": "memberOf", "target": iri} in graph["edges"]
+    assert "Benteler Automotive Raufoss AS" in [c["label"] for c in co] and all(c["sentences"] >= 1 for c in co)
+
+
+def test_named_queries_check_their_parameters(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        rows = run_named(store, "actors-of-region", {"region": "Raufoss", "link": "located"})
+        assert rows and all(set(r) >= {"label", "type", "iri", "aliases", "links"} for r in rows)
+        assert run_named(store, "members", {"name": "Raufoss Industrinettverk"})
+        with pytest.raises(NotFoundError, match="no named query"):
+            run_named(store, "drop-all", {})
+        with pytest.raises(QueryError, match="needs the parameter 'region'"):
+            run_named(store, "region", {})
+        with pytest.raises(QueryError, match="takes no parameter 'x'"):
+            run_named(store, "reports", {"x": "1"})
+        with pytest.raises(QueryError, match="must be one of"):
+            run_named(store, "actors-of-region", {"region": "Raufoss", "link": "friends"})
+        with pytest.raises(QueryError, match="too long"):
+            run_named(store, "search", {"text": "x" * 10_000})
+        with pytest.raises(QueryError, match="unknown class"):
+            run_named(store, "entities", {"type": "__class__"})
+    assert set(NAMED_QUERIES) >= {"actors-of-region", "members", "co-mentioned", "report-adds", "figures-of-region"}
