@@ -85,7 +85,8 @@ def entity_link(iri: str, label: str) -> str:
 def _layout(title: str, body: str, search: str = "") -> str:
     return f"""<!doctype html>
 <html lang="nb"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(title)} · kg</title><link rel="stylesheet" href="/static/explorer.css"></head>
+<title>{e(title)} · kg</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/explorer.css">
+</head>
 <body><header><a class="brand" href="/">kg</a>
 <form class="search" action="/search" method="get" role="search">
 <input type="search" name="q" value="{e(search)}" placeholder="Search firms, organisations, places…"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -88,6 +91,58 @@ def ingested_store(nlp, folder: Path, paths: list[Path], expected_reports: int) 
 def corpus_store(nlp, tmp_path_factory) -> Path:
     """A store folder holding the bundled corpus; tests that write to it take a copy."""
     return ingested_store(nlp, tmp_path_factory.mktemp("corpus"), [CORPUS], 3)
+
+
+# ------------------------------------------------------------- kg serve
+
+
+class Served:
+    """A ``kg serve`` server running in a thread on a free loopback port, with small HTTP helpers."""
+
+    def __init__(self, store, config):
+        from kg.server import make_server
+
+        self.store = store
+        self.server = make_server(store, "127.0.0.1", 0, config)
+        self.url = self.server.url
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.shutdown_pool()
+        self.server.server_close()
+
+    def get(self, path, accept=None, headers=None):
+        return call(self.url + path, headers={**({"Accept": accept} if accept else {}), **(headers or {})})
+
+    def post(self, path, body: bytes, content_type, headers=None):
+        return call(self.url + path, body, {"Content-Type": content_type, **(headers or {})})
+
+
+def call(url, body=None, headers=None):
+    """(status, headers, body) of a request, also for error statuses."""
+    request = Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
+    try:
+        with urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+@pytest.fixture(scope="session")
+def served_copy(corpus_store, tmp_path_factory):
+    """Open a private copy of the corpus store (tests may write to it)."""
+    import shutil
+
+    from kg.store import OxigraphStore
+
+    def opened():
+        folder = tmp_path_factory.mktemp("served") / "store"
+        shutil.copytree(corpus_store, folder)
+        return OxigraphStore(folder)
+
+    return opened
 
 
 # ------------------------------------------------------------- PDFs

@@ -4,61 +4,23 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib.error import HTTPError
 from urllib.parse import quote, urlencode
-from urllib.request import Request, urlopen
 
 import pytest
 
-from kg.server import ServeConfig, check_query, check_update, keywords, make_server, negotiate
-from kg.store import OxigraphStore, SparqlStore
+from kg.server import ServeConfig, check_query, check_update, keywords, negotiate
+from kg.store import SparqlStore
 
-from .conftest import write_report_pdf
+from .conftest import Served, write_report_pdf
 
 TOKEN = "s3cret-token"
 ACTORS = "PREFIX kg: <https://w3id.org/kg-no/ontology#> SELECT ?a WHERE { ?a a kg:Firm }"
 
 
-class Served:
-    """A running server on loopback and its store."""
-
-    def __init__(self, store, config):
-        self.store = store
-        self.server = make_server(store, "127.0.0.1", 0, config)
-        self.url = self.server.url
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.shutdown_pool()
-        self.server.server_close()
-
-    def get(self, path, accept=None, headers=None):
-        return call(self.url + path, headers={**({"Accept": accept} if accept else {}), **(headers or {})})
-
-    def post(self, path, body: bytes, content_type, headers=None):
-        return call(self.url + path, body, {"Content-Type": content_type, **(headers or {})})
-
-
-def call(url, body=None, headers=None):
-    """(status, headers, body) of a request, also for error statuses."""
-    request = Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
-    try:
-        with urlopen(request, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
-
-
 @pytest.fixture(scope="module")
-def store(corpus_store, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("served") / "store"
-    shutil.copytree(corpus_store, folder)
-    with OxigraphStore(folder) as opened:
+def store(served_copy):
+    with served_copy() as opened:
         yield opened
 
 
