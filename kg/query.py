@@ -31,6 +31,19 @@ LINKS = ("located", "active", "member", "operates", "owns")
 
 _ACTOR_CLASSES = ("Firm", "PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association", "Network",
                   "Cluster", "Organisation", "Programme", "Actor")
+#: kg:Actor and its subclasses (checked against the ontology by a test); a VALUES list
+#: is much faster in Oxigraph than ``rdfs:subClassOf*`` inside a large join.
+ACTOR_TYPES = tuple(c for c in _ACTOR_CLASSES if c != "Programme")
+
+#: A place by its exact label: a direct index lookup, tried before the case-insensitive
+#: scan. Places are told by their IRIs (minted under id/place/), which costs nothing,
+#: where a type test would make Oxigraph join with every typed node.
+PLACES_LABELLED = PREFIXES + """
+SELECT DISTINCT ?place ?label WHERE {
+  ?place skos:prefLabel|skos:altLabel ?label .
+  FILTER(STRSTARTS(STR(?place), "https://w3id.org/kg-no/id/place/"))
+}
+"""
 
 PLACES_NAMED = PREFIXES + """
 SELECT DISTINCT ?place ?name WHERE {
@@ -58,10 +71,10 @@ SELECT ?region ?actor ?type ?label ?kind ?p ?via ?place ?placeLabel WHERE {
     BIND("owns" AS ?kind) BIND(kg:owns AS ?p)
   }
   ?actor a ?type ; skos:prefLabel ?label .
-  ?type rdfs:subClassOf* kg:Actor .
-  OPTIONAL { ?place skos:prefLabel ?placeLabel }
+  VALUES ?type { ACTOR_TYPES }
+  ?place skos:prefLabel ?placeLabel .
 }
-"""
+""".replace("ACTOR_TYPES", " ".join(f"kg:{c}" for c in ACTOR_TYPES))
 
 #: The evidence of one fact. Asked per fact with bound terms: a join over all
 #: evidence nodes costs more than many small lookups.
@@ -96,11 +109,11 @@ SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages WHERE {
 """
 
 MEMBERS = PREFIXES + """
-SELECT ?name ?actor ?type ?label ?page ?sentence WHERE {
+SELECT ?name ?group ?p ?actor ?type ?label WHERE {
   ?group skos:prefLabel|skos:altLabel ?glabel .
   FILTER(LCASE(STR(?glabel)) = LCASE(STR(?name)))
-  ?actor kg:memberOf|kg:participatesIn ?group ; a ?type ; skos:prefLabel ?label .
-  OPTIONAL { ?ev kg:subject ?actor ; kg:object ?group ; kg:page ?page ; kg:sentence ?sentence }
+  VALUES ?p { kg:memberOf kg:participatesIn }
+  ?actor ?p ?group ; a ?type ; skos:prefLabel ?label .
 }
 """
 
@@ -150,8 +163,10 @@ def _aliases(store: Store) -> dict[str, list[str]]:
 
 def find_places(store: Store, name: str) -> list[URIRef]:
     """Places whose label or alternative label is ``name`` (case-insensitive)."""
-    name = name.strip()
-    hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
+    name = " ".join(name.split())
+    hits = [r["place"] for r in store.select(PLACES_LABELLED, {"label": Literal(name, lang="nb")})]
+    if not hits:
+        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
     if not hits and name.endswith("s"):
         hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name[:-1])})]
     return hits
@@ -238,8 +253,9 @@ def members(store: Store, name: str) -> list[Row]:
         iri = str(r["actor"])
         types[iri].add(_local(r["type"]))
         row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
-        if r.get("sentence"):
-            row.links.append({"page": int(r["page"]), "sentence": str(r["sentence"])})
+        for ev in fact_evidence(store, r["actor"], r["p"], r["group"]):
+            if ev not in row.links:
+                row.links.append(ev)
     aliases = _aliases(store)
     for iri, row in rows.items():
         row.type = _most_specific(types[iri])
@@ -408,36 +424,34 @@ SELECT ?e ?label ?type ?alias ?founded WHERE {
 """
 
 ENTITY_FACTS = PREFIXES + """
-SELECT ?e ?dir ?p ?other ?otherLabel ?otherType ?page ?sentence ?report ?confidence WHERE {
+SELECT ?e ?dir ?p ?other ?otherLabel ?otherType WHERE {
   VALUES ?p { kg:locatedIn kg:activeIn kg:memberOf kg:participatesIn kg:operates kg:owns kg:inSector kg:partOf }
-  { ?e ?p ?other . BIND("out" AS ?dir) BIND(?e AS ?s) BIND(?other AS ?o) }
+  { ?e ?p ?other . BIND("out" AS ?dir) }
   UNION
-  { ?other ?p ?e . BIND("in" AS ?dir) BIND(?other AS ?s) BIND(?e AS ?o) }
+  { ?other ?p ?e . BIND("in" AS ?dir) }
   ?other skos:prefLabel ?otherLabel ; a ?otherType .
   FILTER(STRSTARTS(STR(?otherType), STR(kg:)))
-  OPTIONAL {
-    ?ev kg:subject ?s ; kg:predicate ?p ; kg:object ?o ; kg:page ?page ; kg:sentence ?sentence ;
-        kg:inReport ?r ; kg:confidence ?confidence .
-    ?r dcterms:title ?report .
-  }
 }
 """
 
+# Oxigraph plans greedily by constants: a pattern like ``?ev kg:predicate kg:mentionedIn``
+# looks selective but matches every mention, so evidence is reached from its
+# subject and the predicate tested in a FILTER. OPTIONAL comes last: patterns
+# after it are evaluated on their own and joined afterwards.
 FIGURES = PREFIXES + """
 SELECT ?obs ?subject ?subjectLabel ?measure ?value ?unit ?year ?page ?sentence ?report WHERE {
   ?obs kg:about ?subject ; kg:measure ?measure ; kg:value ?value ; kg:unit ?unit .
   ?subject skos:prefLabel ?subjectLabel .
+  ?ev kg:subject ?obs ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+  ?r dcterms:title ?report .
   OPTIONAL { ?obs kg:refYear ?year }
-  OPTIONAL {
-    ?ev kg:subject ?obs ; kg:predicate kg:about ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
-    ?r dcterms:title ?report .
-  }
 }
 """
 
 MENTIONS = PREFIXES + """
 SELECT ?e ?report ?g ?page ?sentence WHERE {
-  ?ev kg:subject ?e ; kg:predicate kg:mentionedIn ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+  ?ev kg:subject ?e ; kg:predicate ?mentioned ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+  FILTER(?mentioned = kg:mentionedIn)
   GRAPH ?g { ?r dcterms:title ?report }
 } ORDER BY ?report ?page
 """
@@ -478,12 +492,10 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
             "iri": key[2], "label": str(r["otherLabel"]), "types": set(), "evidence": [],
         })
         fact["types"].add(_local(r["otherType"]))
-        ev = _evidence_of(r)
-        if ev and ev not in fact["evidence"]:
-            fact["evidence"].append(ev)
-    for fact in facts.values():
+    for (direction, predicate, other), fact in facts.items():
         fact["type"] = _most_specific(fact.pop("types"))
-        fact["evidence"].sort(key=lambda e: (e["report"], e["page"]))
+        s_, o_ = (node, URIRef(other)) if direction == "out" else (URIRef(other), node)
+        fact["evidence"] = fact_evidence(store, s_, KG[predicate], o_)
     seen, mention_list, reports_seen = set(), [], {}
     for r in store.select(MENTIONS, {"e": node}):
         reports_seen[str(r["g"])] = str(r["report"])
@@ -522,12 +534,16 @@ def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
 
 
 REGION_PLACES = PREFIXES + """
-SELECT ?region ?place ?label ?type ?number ?parent WHERE {
-  ?place kg:partOf* ?region ; skos:prefLabel ?label ; a ?type .
+SELECT ?region ?place ?label ?type ?number WHERE {
+  { SELECT ?region ?place WHERE { ?place kg:partOf* ?region } }
+  ?place skos:prefLabel ?label ; a ?type .
   FILTER(STRSTARTS(STR(?type), STR(kg:)))
   OPTIONAL { ?place kg:municipalityNumber|kg:countyNumber ?number }
-  OPTIONAL { ?place kg:partOf ?parent }
 }
+"""
+
+PARENTS = PREFIXES + """
+SELECT ?place ?parent ?label WHERE { ?place kg:partOf ?parent . ?parent skos:prefLabel ?label }
 """
 
 REGION_SUBJECTS = PREFIXES + """
@@ -553,17 +569,14 @@ def region_overview(store: Store, name: str) -> dict:
     inside: dict[str, dict] = {}
     for r in store.select(REGION_PLACES, {"region": root}):
         iri = str(r["place"])
-        p = inside.setdefault(iri, {"iri": iri, "label": str(r["label"]), "types": set(), "number": None,
-                                    "parents": set()})
+        p = inside.setdefault(iri, {"iri": iri, "label": str(r["label"]), "types": set(), "number": None})
         p["types"].add(_local(r["type"]))
         if r.get("number"):
             p["number"] = str(r["number"])
-        if r.get("parent"):
-            p["parents"].add(str(r["parent"]))
     for p in inside.values():
         p["type"] = _most_specific(p.pop("types"))
-        p["parents"] = sorted(p["parents"])
     me = inside.pop(str(root))
+    parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
     actors = [row.as_dict() for row in actors_in_region(store, str(me["label"]))]
     by_type: dict[str, list[dict]] = defaultdict(list)
     for a in actors:
@@ -571,7 +584,7 @@ def region_overview(store: Store, name: str) -> dict:
     subjects = [r["subject"] for r in store.select(REGION_SUBJECTS, {"region": root})]
     return {
         "iri": str(root), "label": me["label"], "type": me["type"], "number": me["number"],
-        "part_of": [{"iri": p, "label": _label(store, p)} for p in me["parents"]],
+        "part_of": [{"iri": iri, "label": label} for label, iri in parents],
         "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"])
                                                          if p["type"] in _PLACE_CLASSES else 99, p["label"])),
         "actors": dict(sorted(by_type.items())),
@@ -590,8 +603,9 @@ def region_figures(store: Store, name: str) -> list[dict]:
 
 CO_MENTIONED = PREFIXES + """
 SELECT ?e ?other ?label ?type (COUNT(DISTINCT ?sentence) AS ?sentences) WHERE {
-  ?ev1 kg:subject ?e ; kg:predicate kg:mentionedIn ; kg:inReport ?r ; kg:sentence ?sentence .
-  ?ev2 kg:subject ?other ; kg:predicate kg:mentionedIn ; kg:inReport ?r ; kg:sentence ?sentence .
+  ?ev1 kg:subject ?e ; kg:predicate ?p1 ; kg:inReport ?r ; kg:sentence ?sentence .
+  ?ev2 kg:sentence ?sentence ; kg:inReport ?r ; kg:subject ?other ; kg:predicate ?p2 .
+  FILTER(?p1 = kg:mentionedIn && ?p2 = kg:mentionedIn)
   FILTER(?other != ?e)
   ?other skos:prefLabel ?label ; a ?type .
   ?type rdfs:subClassOf* kg:Actor .
@@ -644,11 +658,6 @@ def group_graph(store: Store, iri: str) -> dict:
     known = {n["iri"] for n in nodes}
     return {"nodes": nodes, "edges": [{"source": s, "link": p, "target": o} for s, p, o in sorted(edges)
                                       if s in known and o in known]}
-
-
-def _label(store: Store, iri: str) -> str:
-    rows = store.select(ENTITY_TYPES, {"e": URIRef(iri)})
-    return str(rows[0]["label"]) if rows else _local(iri)
 
 
 def _iri(iri: str) -> URIRef:

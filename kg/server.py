@@ -336,6 +336,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str, head: bool = False) -> None:
         self._head_only = head
+        self._started = time.perf_counter()
         try:
             url = urlsplit(self.path)
             try:
@@ -387,6 +388,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Server-Timing", f"app;dur={(time.perf_counter() - self._started) * 1000:.1f}")
         if content_type.startswith("text/html"):
             self.send_header("Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")

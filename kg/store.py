@@ -203,7 +203,9 @@ class OxigraphStore(Store):
         """Number of quads, in one graph or in all."""
         if graph_iri is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+        rows = list(self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                                      substitutions={ox.Variable("g"): ox.NamedNode(graph_iri)}))
+        return int(rows[0]["n"].value) if rows else 0
 
     def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
         """Run any query; ``bindings`` are substituted as terms, never as text."""

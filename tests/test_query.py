@@ -167,3 +167,15 @@ def test_named_queries_check_their_parameters(corpus_store):
         with pytest.raises(QueryError, match="unknown class"):
             run_named(store, "entities", {"type": "__class__"})
     assert set(NAMED_QUERIES) >= {"actors-of-region", "members", "co-mentioned", "report-adds", "figures-of-region"}
+
+
+def test_actor_types_are_the_ontology_subclasses_of_actor():
+    from rdflib import RDFS
+
+    from kg.graph import ontology_graph
+    from kg.ns import KG
+    from kg.query import ACTOR_TYPES
+
+    graph = ontology_graph()
+    subclasses = {str(c).rsplit("#", 1)[-1] for c in graph.transitive_subjects(RDFS.subClassOf, KG.Actor)}
+    assert set(ACTOR_TYPES) == subclasses

@@ -44,6 +44,7 @@ def read_only(store):
 def test_query_by_get_and_post_in_every_results_format(served):
     status, headers, body = served.get("/sparql?" + urlencode({"query": ACTORS}))
     assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
+    assert float(headers["Server-Timing"].split("dur=")[1]) > 0
     firms = {b["a"]["value"] for b in json.loads(body)["results"]["bindings"]}
     assert any(f.endswith("/actor/nammo-raufoss") for f in firms)
     for content_type, data in (("application/sparql-query", ACTORS.encode()),
