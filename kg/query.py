@@ -53,28 +53,30 @@ SELECT DISTINCT ?place ?name WHERE {
 }
 """
 
-ACTORS_IN_REGION = PREFIXES + """
-SELECT ?region ?actor ?type ?label ?kind ?p ?via ?place ?placeLabel WHERE {
+#: How an actor is linked to a place, per kind of link; ``?via`` is what the actor
+#: is linked to when that is not the place itself (a network, a programme, a firm).
+LINK_PATTERNS = {
+    "located": (KG.locatedIn, "?actor kg:locatedIn ?place ."),
+    "active": (KG.activeIn, "?actor kg:activeIn ?place ."),
+    "member": (KG.memberOf, "?via kg:locatedIn|kg:activeIn ?place . ?actor kg:memberOf ?via ."),
+    "operates": (KG.operates, "?via kg:locatedIn|kg:activeIn ?place . ?actor kg:operates ?via ."),
+    "owns": (KG.owns, "?via kg:locatedIn ?place . ?actor kg:owns ?via ."),
+}
+
+#: One query per kind of link: a UNION of the kinds makes Oxigraph join every
+#: typed node with every link, which takes minutes on a large graph.
+ACTORS_IN_REGION = {
+    kind: PREFIXES + """
+SELECT ?region ?actor ?type ?label ?via ?place ?placeLabel WHERE {
   { SELECT ?region ?place WHERE { ?place kg:partOf* ?region } }
-  {
-    ?actor kg:locatedIn ?place . BIND("located" AS ?kind) BIND(kg:locatedIn AS ?p) BIND(?place AS ?via)
-  } UNION {
-    ?actor kg:activeIn ?place . BIND("active" AS ?kind) BIND(kg:activeIn AS ?p) BIND(?place AS ?via)
-  } UNION {
-    ?via kg:locatedIn|kg:activeIn ?place . ?actor kg:memberOf ?via .
-    BIND("member" AS ?kind) BIND(kg:memberOf AS ?p)
-  } UNION {
-    ?via kg:locatedIn|kg:activeIn ?place . ?actor kg:operates ?via .
-    BIND("operates" AS ?kind) BIND(kg:operates AS ?p)
-  } UNION {
-    ?via kg:locatedIn ?place . ?actor kg:owns ?via .
-    BIND("owns" AS ?kind) BIND(kg:owns AS ?p)
-  }
-  ?actor a ?type ; skos:prefLabel ?label .
-  VALUES ?type { ACTOR_TYPES }
+  PATTERN
+  ?actor skos:prefLabel ?label ; a ?type .
+  FILTER(?type IN (ACTOR_TYPES))
   ?place skos:prefLabel ?placeLabel .
 }
-""".replace("ACTOR_TYPES", " ".join(f"kg:{c}" for c in ACTOR_TYPES))
+""".replace("PATTERN", pattern).replace("ACTOR_TYPES", ", ".join(f"kg:{c}" for c in ACTOR_TYPES))
+    for kind, (_, pattern) in LINK_PATTERNS.items()
+}
 
 #: The evidence of one fact. Asked per fact with bound terms: a join over all
 #: evidence nodes costs more than many small lookups.
@@ -191,10 +193,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
     types: dict[str, set[str]] = defaultdict(set)
     seen_links = set()
     for region in places:
-        for r in store.select(ACTORS_IN_REGION, {"region": region}):
-            kind = str(r["kind"])
-            if link and kind != link:
-                continue
+        for kind, predicate, r in _links_of(store, region, link):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
             row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
@@ -203,7 +202,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
                 continue
             seen_links.add(key)
             place = str(r["placeLabel"]) if r.get("placeLabel") else _local(r["place"])
-            evidence = fact_evidence(store, r["actor"], r["p"], r["via"]) or [{}]
+            evidence = fact_evidence(store, r["actor"], predicate, r.get("via") or r["place"]) or [{}]
             for ev in evidence:
                 row.links.append({"link": kind, "place": place, "report": ev.get("report"), "page": ev.get("page"),
                                   "sentence": ev.get("sentence"), "confidence": ev.get("confidence")})
@@ -212,6 +211,14 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
         row.type = _most_specific(types[iri])
         row.aliases = aliases.get(iri, [])
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+
+
+def _links_of(store: Store, region: URIRef, link: str | None):
+    """(kind, predicate, row) of every link of an actor to the region or a place inside it."""
+    for kind in [link] if link else LINKS:
+        predicate = LINK_PATTERNS[kind][0]
+        for r in store.select(ACTORS_IN_REGION[kind], {"region": region}):
+            yield kind, predicate, r
 
 
 def fact_evidence(store: Store, s: URIRef, p: URIRef, o: URIRef) -> list[dict]:

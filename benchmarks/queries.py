@@ -1,0 +1,214 @@
+"""Benchmark the named queries on a generated graph: embedded Oxigraph against rdflib's in-memory store.
+
+Generates a graph shaped like kg's own (the real gazetteer and ontology, plus
+synthetic reports: firms and organisations located in real municipalities,
+members of networks and clusters, figures, and an evidence node for every
+fact and mention) of about ``--triples`` triples, then prints, in one run:
+
+* bulk load: triples per second into Oxigraph (``bulk_load``) and into an
+  rdflib ``Dataset``, and the memory each took;
+* every named query's SPARQL with the same bound parameters on both
+  engines: p50 over ``--runs`` runs (rdflib: ``--rdflib-runs``), the ratio,
+  and whether the two agree on the number of rows;
+* peak memory of the process.
+
+Usage: python benchmarks/queries.py [--triples 1000000] [--runs 20] [--rdflib-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Literal, URIRef
+
+from kg import query as q
+from kg.gazetteer import load as load_gazetteer
+from kg.store import OxigraphStore
+
+KG = "https://w3id.org/kg-no/ontology#"
+ID = "https://w3id.org/kg-no/id/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(path: Path, triples: int, seed: int = 7) -> tuple[int, dict]:
+    """Write synthetic reports as N-Quads; return the number of quads and sample parameters."""
+    rng = random.Random(seed)
+    municipalities = [p for p in load_gazetteer().places.values() if p.kind == "Municipality"]
+    n = 0
+    sample: dict = {}
+    kinds = ["Firm"] * 6 + ["PublicBody", "ResearchOrEducation", "DevelopmentActor", "Association"]
+    with path.open("w", encoding="utf-8") as out:
+        def quad(s, p, o, g):
+            nonlocal n
+            out.write(f"{s} {p} {o} {g} .\n")
+            n += 1
+
+        report_no = 0
+        while n < triples:
+            report_no += 1
+            g = f"<https://w3id.org/kg-no/graph/report/{report_no:032x}>"
+            report = f"<{ID}report/{report_no:032x}>"
+            quad(report, f"<{RDF_TYPE}>", f"<{KG}Report>", g)
+            quad(report, f"<{DCT}title>", f'"Rapport nummer {report_no}"@nb', g)
+            groups = []
+            for k in range(3):
+                gid = rng.randrange(400)
+                kind = "Network" if k < 2 else "Cluster"
+                node = f"<{ID}actor/gruppe-{gid}>"
+                quad(node, f"<{RDF_TYPE}>", f"<{KG}{kind}>", g)
+                quad(node, f"<{SKOS}prefLabel>", f'"{"Nettverk" if kind == "Network" else "Klynge"} {gid}"@nb', g)
+                quad(node, f"<{KG}mentionedIn>", report, g)
+                groups.append(node)
+            for a in range(40):
+                aid = rng.randrange(60_000)
+                kind = kinds[aid % len(kinds)]
+                node = f"<{ID}actor/aktor-{aid}>"
+                place = municipalities[aid % len(municipalities)]
+                place_node = f"<{ID}{place.key}>"
+                sentence = f'"Aktør {aid} AS i {place.label} har samarbeid med flere i rapport {report_no}."'
+                quad(node, f"<{RDF_TYPE}>", f"<{KG}{kind}>", g)
+                quad(node, f"<{SKOS}prefLabel>", f'"Aktør {aid} AS"@nb', g)
+                quad(node, f"<{KG}mentionedIn>", report, g)
+                facts = [(f"<{KG}locatedIn>", place_node)]
+                if a % 3 == 0:
+                    facts.append((f"<{KG}memberOf>", groups[a % len(groups)]))
+                for p, o in facts:
+                    quad(node, p, o, g)
+                for p, o in [(f"<{KG}mentionedIn>", report), *facts]:
+                    ev = f"<{ID}evidence/{report_no}-{a}-{hash((p, o)) & 0xffffff:x}>"
+                    quad(ev, f"<{RDF_TYPE}>", f"<{KG}Evidence>", g)
+                    quad(ev, f"<{KG}subject>", node, g)
+                    quad(ev, f"<{KG}predicate>", p, g)
+                    quad(ev, f"<{KG}object>", o, g)
+                    quad(ev, f"<{KG}inReport>", report, g)
+                    quad(ev, f"<{KG}page>", f'"{1 + a // 5}"^^<{XSD}integer>', g)
+                    quad(ev, f"<{KG}sentence>", sentence, g)
+                    quad(ev, f"<{KG}confidence>", f'"0.8"^^<{XSD}decimal>', g)
+                if a % 10 == 0:
+                    obs = f"<{ID}observation/{report_no}-{a}>"
+                    quad(obs, f"<{RDF_TYPE}>", f"<{KG}Observation>", g)
+                    quad(obs, f"<{KG}about>", node, g)
+                    quad(obs, f"<{KG}measure>", '"employees"', g)
+                    quad(obs, f"<{KG}value>", f'"{rng.randrange(5, 900)}"^^<{XSD}decimal>', g)
+                    quad(obs, f"<{KG}unit>", '"persons"', g)
+                    ev = f"<{ID}evidence/{report_no}-{a}-obs>"
+                    quad(ev, f"<{KG}subject>", obs, g)
+                    quad(ev, f"<{KG}predicate>", f"<{KG}about>", g)
+                    quad(ev, f"<{KG}object>", node, g)
+                    quad(ev, f"<{KG}inReport>", report, g)
+                    quad(ev, f"<{KG}page>", f'"2"^^<{XSD}integer>', g)
+                    quad(ev, f"<{KG}sentence>", sentence, g)
+                sample.setdefault("actor", f"{ID}actor/aktor-{aid}")
+            sample.setdefault("group", "Nettverk " + groups[0].rsplit("-", 1)[1].rstrip(">"))
+    return n, sample
+
+
+def in_child(func, runs: int, limit: float) -> tuple[float | None, int | None]:
+    """``timed`` in a forked child (it shares the loaded graph), abandoned after ``limit`` seconds."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=lambda: send.send(timed(func, runs)))
+    child.start()
+    child.join(limit)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return None, None
+    return receive.recv()
+
+
+def timed(func, runs: int) -> tuple[float, int]:
+    times, rows = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        rows = func()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--rdflib-runs", type=int, default=3)
+    parser.add_argument("--limit", type=float, default=120, help="seconds before an rdflib query is given up")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kg-query-bench-"))
+    data = work / "data.nq"
+    n, sample = generate(data, args.triples)
+    print(f"generated {n:,} quads of synthetic reports ({data.stat().st_size / 1e6:.0f} MB of N-Quads)")
+
+    with OxigraphStore(work / "oxigraph"):  # the ontology and gazetteer graphs, as kg loads them
+        pass
+    reference = ox.Store(str(work / "oxigraph"))
+    reference_quads = list(reference)
+    before = rss_mb()
+    start = time.perf_counter()
+    reference.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    reference.flush()
+    ox_load = time.perf_counter() - start
+    total = len(reference)
+    del reference
+    print(f"Oxigraph bulk load: {n / ox_load:,.0f} triples/s ({ox_load:.1f} s); {total:,} quads in the store; "
+          f"RSS +{rss_mb() - before:.0f} MB")
+
+    before = rss_mb()
+    start = time.perf_counter()
+    ds = Dataset(default_union=True)
+    ds.parse(str(data), format="nquads")
+    for qd in reference_quads:
+        ds.graph(URIRef(qd.graph_name.value)).add(tuple(_rdflib(t) for t in (qd.subject, qd.predicate, qd.object)))
+    rd_load = time.perf_counter() - start
+    print(f"rdflib Dataset load: {n / rd_load:,.0f} triples/s ({rd_load:.1f} s); RSS +{rss_mb() - before:.0f} MB")
+
+    store = OxigraphStore(work / "oxigraph")
+    actor = URIRef(sample["actor"])
+    innlandet = q.find_places(store, "Innlandet")[0]
+    cases = [
+        ("actors located in Innlandet", q.ACTORS_IN_REGION["located"], {"region": innlandet}),
+        ("actors member there", q.ACTORS_IN_REGION["member"], {"region": innlandet}),
+        ("members", q.MEMBERS, {"name": Literal(sample["group"])}),
+        ("search", q.SEARCH, {"text": Literal("aktør 123")}),
+        ("entity facts", q.ENTITY_FACTS, {"e": actor}),
+        ("figures", q.FIGURES, {"subject": actor}),
+        ("co-mentioned", q.CO_MENTIONED, {"e": actor}),
+        ("places named", q.PLACES_LABELLED, {"label": Literal("Gjøvik", lang="nb")}),
+    ]
+    print(f"{'named query':30} {'oxigraph p50':>13} {'rdflib p50':>12} {'ratio':>8}  rows   50 ms  10x")
+    for name, sparql, bindings in cases:
+        ox_ms, ox_rows = timed(lambda s=sparql, b=bindings: len(store.select(s, b)), args.runs)
+        rd_ms, rd_rows = in_child(lambda s=sparql, b=bindings: len(list(ds.query(s, initBindings=b))),
+                                  args.rdflib_runs, args.limit)
+        if rd_ms is None:  # rdflib did not finish: the ratio is at least limit / oxigraph time
+            rd_ms, rd_text, agree = args.limit * 1000 / args.rdflib_runs, f">{args.limit:.0f} s", "?"
+        else:
+            rd_text, agree = f"{rd_ms:.1f}ms", "same" if ox_rows == rd_rows else f"{ox_rows}≠{rd_rows}"
+        print(f"{name:30} {ox_ms:11.1f}ms {rd_text:>12} {rd_ms / ox_ms:7.1f}x  {agree:5}  "
+              f"{'met' if ox_ms <= 50 else 'MISSED':5}  {'met' if rd_ms / ox_ms >= 10 else 'MISSED'}", flush=True)
+    store.close()
+    print(f"peak memory {rss_mb():,.0f} MB")
+
+
+def _rdflib(term):
+    from kg.store import from_ox
+
+    return from_ox(term)
+
+
+if __name__ == "__main__":
+    main()
