@@ -31,7 +31,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from kg import query as q
 from kg.gazetteer import load as load_gazetteer
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, from_ox
 
 KG = "https://w3id.org/kg-no/ontology#"
 ID = "https://w3id.org/kg-no/id/"
@@ -89,8 +89,8 @@ def generate(path: Path, triples: int, seed: int = 7) -> tuple[int, dict]:
                     facts.append((f"<{KG}memberOf>", groups[a % len(groups)]))
                 for p, o in facts:
                     quad(node, p, o, g)
-                for p, o in [(f"<{KG}mentionedIn>", report), *facts]:
-                    ev = f"<{ID}evidence/{report_no}-{a}-{hash((p, o)) & 0xffffff:x}>"
+                for k, (p, o) in enumerate([(f"<{KG}mentionedIn>", report), *facts]):
+                    ev = f"<{ID}evidence/{report_no}-{a}-{k}>"
                     quad(ev, f"<{RDF_TYPE}>", f"<{KG}Evidence>", g)
                     quad(ev, f"<{KG}subject>", node, g)
                     quad(ev, f"<{KG}predicate>", p, g)
@@ -172,7 +172,7 @@ def main() -> None:
     ds = Dataset(default_union=True)
     ds.parse(str(data), format="nquads")
     for qd in reference_quads:
-        ds.graph(URIRef(qd.graph_name.value)).add(tuple(_rdflib(t) for t in (qd.subject, qd.predicate, qd.object)))
+        ds.graph(URIRef(qd.graph_name.value)).add(tuple(from_ox(t) for t in (qd.subject, qd.predicate, qd.object)))
     rd_load = time.perf_counter() - start
     print(f"rdflib Dataset load: {n / rd_load:,.0f} triples/s ({rd_load:.1f} s); RSS +{rss_mb() - before:.0f} MB")
 
@@ -202,12 +202,6 @@ def main() -> None:
               f"{'met' if ox_ms <= 50 else 'MISSED':5}  {'met' if rd_ms / ox_ms >= 10 else 'MISSED'}", flush=True)
     store.close()
     print(f"peak memory {rss_mb():,.0f} MB")
-
-
-def _rdflib(term):
-    from kg.store import from_ox
-
-    return from_ox(term)
 
 
 if __name__ == "__main__":

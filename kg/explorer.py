@@ -27,9 +27,6 @@ TYPE_NAMES = {
     "Place": "Places", "Country": "Countries", "Sector": "Sectors",
 }
 
-MEASURES = {"employees": "employees", "firms": "firms", "revenue": "revenue", "share": "share",
-            "value_added": "value added", "exports": "exports"}
-
 EXAMPLES = {
     "Firms and where they are located": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -130,7 +127,7 @@ def _figures(figures: list[dict], with_subject: bool = True) -> str:
     rows = []
     for fig in figures:
         subject = f'<td>{entity_link(fig["subject"], fig["subject_label"])}</td>' if with_subject else ""
-        rows.append(f'<tr>{subject}<td>{e(MEASURES.get(fig["measure"], fig["measure"]))}</td>'
+        rows.append(f'<tr>{subject}<td>{e(fig["measure"])}</td>'
                     f'<td class="num">{e(_figure_value(fig))}</td><td>{fig["year"] or ""}</td>'
                     f'<td>{_evidence(fig["evidence"])}</td></tr>')
     head = "<th>About</th>" if with_subject else ""
@@ -140,38 +137,15 @@ def _figures(figures: list[dict], with_subject: bool = True) -> str:
 
 # ------------------------------------------------------------ pages
 
-HOME_GROUPS = """
-PREFIX kg: <https://w3id.org/kg-no/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?g ?label ?type WHERE {
-  ?g kg:mentionedIn ?r ; a ?type ; skos:prefLabel ?label .
-  VALUES ?type { kg:Cluster kg:Network kg:Programme }
-} ORDER BY ?label
-"""
-
-HOME_REGIONS = """
-PREFIX kg: <https://w3id.org/kg-no/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?label ?type (COUNT(DISTINCT ?a) AS ?actors) WHERE {
-  ?a kg:locatedIn|kg:activeIn ?p . ?p kg:partOf* ?region .
-  ?region a ?type ; skos:prefLabel ?label .
-  VALUES ?type { kg:County kg:Region }
-} GROUP BY ?label ?type ORDER BY DESC(?actors) ?label
-"""
-
-
 def home(store: Store, params: Mapping[str, str], writable: bool = False) -> str:
     """Start page: search, regions with actors, clusters and networks, the reports."""
     reports = run_named(store, "reports", {})
-    groups = store.select(HOME_GROUPS)
-    regions = store.select(HOME_REGIONS)
     region_items = "".join(
-        f'<li>{_link("/region", str(r["label"]), name=str(r["label"]))} '
-        f'<span class="muted">{e(str(r["type"]).rsplit("#", 1)[-1])}, {int(r["actors"])} actors</span></li>'
-        for r in regions)
-    group_items = "".join(
-        f'<li>{entity_link(str(r["g"]), str(r["label"]))} {_badge(str(r["type"]).rsplit("#", 1)[-1])}</li>'
-        for r in groups)
+        f'<li>{_link("/region", r["label"], name=r["label"])} '
+        f'<span class="muted">{e(r["type"])}, {r["actors"]} actors</span></li>'
+        for r in run_named(store, "regions", {}))
+    group_items = "".join(f'<li>{entity_link(g["iri"], g["label"])} {_badge(g["type"])}</li>'
+                          for g in run_named(store, "groups", {}))
     body = f"""<h1>Regional industry knowledge graph</h1>
 <p class="lead">{len(reports)} reports, {sum(r["pages"] for r in reports)} pages.
 Search for a firm, an organisation or a place, or start from a region or a network.</p>

@@ -88,3 +88,10 @@ GRAPH = Namespace("https://w3id.org/kg-no/graph/")
 GAZETTEER_GRAPH = GRAPH["gazetteer"]
 #: The graph holding the ontology itself, so queries can follow rdfs:subClassOf.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
+
+#: Prefixes for SPARQL text and Turtle output, so every query and document spells them alike.
+PREFIXES = {
+    "kg": str(KG), "id": str(ID), "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "dcterms": "http://purl.org/dc/terms/", "xsd": "http://www.w3.org/2001/XMLSchema#",
+}

@@ -16,14 +16,10 @@ from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
 from .ns import KG
+from .ns import PREFIXES as NAMESPACES
 from .store import Store
 
-PREFIXES = """
-PREFIX kg: <https://w3id.org/kg-no/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in NAMESPACES.items())
 
 #: Kinds of link of ``actors --region``: located there, active there, member of a
 #: cluster or network there, operator of a programme there, owner of an actor seated there.
@@ -174,6 +170,21 @@ def find_places(store: Store, name: str) -> list[URIRef]:
     return hits
 
 
+def _places_or_fail(store: Store, name: str) -> list[URIRef]:
+    places = find_places(store, name)
+    if not places:
+        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    return places
+
+
+def _finish(store: Store, rows: dict[str, Row], types: dict[str, set[str]]) -> None:
+    """Give each row its most specific type and its aliases."""
+    aliases = _aliases(store)
+    for iri, row in rows.items():
+        row.type = _most_specific(types[iri])
+        row.aliases = aliases.get(iri, [])
+
+
 def actors_in_region(store: Store, name: str, link: str | None = None) -> list[Row]:
     """Actors linked to a place or any place inside it, each once, with evidence.
 
@@ -186,9 +197,11 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
     """
     if link and link not in LINKS:
         raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
-    places = find_places(store, name)
-    if not places:
-        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    return _actors(store, _places_or_fail(store, name), link)
+
+
+def _actors(store: Store, places: list[URIRef], link: str | None) -> list[Row]:
+    """Actors linked to any of ``places`` or a place inside one, each once, with evidence."""
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
     seen_links = set()
@@ -206,10 +219,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None) -> list[R
             for ev in evidence:
                 row.links.append({"link": kind, "place": place, "report": ev.get("report"), "page": ev.get("page"),
                                   "sentence": ev.get("sentence"), "confidence": ev.get("confidence")})
-    aliases = _aliases(store)
-    for iri, row in rows.items():
-        row.type = _most_specific(types[iri])
-        row.aliases = aliases.get(iri, [])
+    _finish(store, rows, types)
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
 
 
@@ -263,10 +273,7 @@ def members(store: Store, name: str) -> list[Row]:
         for ev in fact_evidence(store, r["actor"], r["p"], r["group"]):
             if ev not in row.links:
                 row.links.append(ev)
-    aliases = _aliases(store)
-    for iri, row in rows.items():
-        row.type = _most_specific(types[iri])
-        row.aliases = aliases.get(iri, [])
+    _finish(store, rows, types)
     return sorted(rows.values(), key=lambda r: r.label.lower())
 
 
@@ -384,11 +391,12 @@ def find_report(store: Store, ref: str) -> list[dict]:
 # ------------------------------------------------------------ explorer lookups
 
 SEARCH = PREFIXES + """
-SELECT ?text ?entity ?label ?matched ?type WHERE {
+SELECT ?text ?entity ?label ?matched ?type ?mentioned WHERE {
   ?entity skos:prefLabel|skos:altLabel ?matched ; skos:prefLabel ?label ; a ?type .
   FILTER(CONTAINS(LCASE(STR(?matched)), LCASE(STR(?text))))
   ?type rdfs:subClassOf* ?root .
   VALUES ?root { kg:Actor kg:Programme kg:Place kg:Sector }
+  BIND(EXISTS { ?entity kg:mentionedIn ?report } AS ?mentioned)
 }
 """
 
@@ -411,13 +419,12 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         types[iri].add(_local(r["type"]))
         m = matched.casefold()
         rank = 0 if m == needle else 1 if m.startswith(needle) else 2
-        hit = hits.setdefault(iri, {"iri": iri, "label": str(r["label"]), "matched": matched, "rank": rank})
+        hit = hits.setdefault(iri, {"iri": iri, "label": str(r["label"]), "matched": matched, "rank": rank,
+                                    "mentioned": bool(r["mentioned"].toPython())})
         if rank < hit["rank"]:
             hit.update(matched=matched, rank=rank)
-    mentioned = {str(r["e"]) for r in store.select(PREFIXES + "SELECT DISTINCT ?e WHERE { ?e kg:mentionedIn ?r }")}
     for iri, hit in hits.items():
         hit["type"] = _most_specific(types[iri])
-        hit["mentioned"] = iri in mentioned
     ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold()))
     return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
 
@@ -569,10 +576,7 @@ def region_overview(store: Store, name: str) -> dict:
     Raises:
         QueryError: no place has that name.
     """
-    places = find_places(store, name)
-    if not places:
-        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
-    root = places[0]
+    root = _places_or_fail(store, name)[0]
     inside: dict[str, dict] = {}
     for r in store.select(REGION_PLACES, {"region": root}):
         iri = str(r["place"])
@@ -584,26 +588,25 @@ def region_overview(store: Store, name: str) -> dict:
         p["type"] = _most_specific(p.pop("types"))
     me = inside.pop(str(root))
     parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
-    actors = [row.as_dict() for row in actors_in_region(store, str(me["label"]))]
     by_type: dict[str, list[dict]] = defaultdict(list)
-    for a in actors:
-        by_type[a["type"]].append(a)
-    subjects = [r["subject"] for r in store.select(REGION_SUBJECTS, {"region": root})]
+    for row in _actors(store, [root], None):
+        by_type[row.type].append(row.as_dict())
     return {
         "iri": str(root), "label": me["label"], "type": me["type"], "number": me["number"],
         "part_of": [{"iri": iri, "label": label} for label, iri in parents],
         "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"])
                                                          if p["type"] in _PLACE_CLASSES else 99, p["label"])),
         "actors": dict(sorted(by_type.items())),
-        "figures": _figures(store, subjects),
+        "figures": _figures_in(store, [root]),
     }
 
 
 def region_figures(store: Store, name: str) -> list[dict]:
     """Figures about a region, the places inside it and the actors located or active there."""
-    places = find_places(store, name)
-    if not places:
-        raise NotFoundError(f"no place named {name!r}; try a county, region, municipality or locality name")
+    return _figures_in(store, _places_or_fail(store, name))
+
+
+def _figures_in(store: Store, places: list[URIRef]) -> list[dict]:
     subjects = {r["subject"] for p in places for r in store.select(REGION_SUBJECTS, {"region": p})}
     return _figures(store, sorted(subjects))
 
@@ -665,6 +668,36 @@ def group_graph(store: Store, iri: str) -> dict:
     known = {n["iri"] for n in nodes}
     return {"nodes": nodes, "edges": [{"source": s, "link": p, "target": o} for s, p, o in sorted(edges)
                                       if s in known and o in known]}
+
+
+REGIONS = PREFIXES + """
+SELECT ?region ?label ?type (COUNT(DISTINCT ?a) AS ?actors) WHERE {
+  ?a kg:locatedIn|kg:activeIn ?p . ?p kg:partOf* ?region .
+  ?region a ?type ; skos:prefLabel ?label .
+  VALUES ?type { kg:County kg:Region }
+} GROUP BY ?region ?label ?type
+"""
+
+
+def regions(store: Store) -> list[dict]:
+    """Counties and regions with the number of actors located or active in them, most first."""
+    out = [{"iri": str(r["region"]), "label": str(r["label"]), "type": _local(r["type"]),
+            "actors": int(r["actors"])} for r in store.select(REGIONS)]
+    return sorted(out, key=lambda r: (-r["actors"], r["label"]))
+
+
+GROUPS = PREFIXES + """
+SELECT DISTINCT ?g ?label ?type WHERE {
+  ?g kg:mentionedIn ?r ; a ?type ; skos:prefLabel ?label .
+  VALUES ?type { kg:Cluster kg:Network kg:Programme }
+}
+"""
+
+
+def groups(store: Store) -> list[dict]:
+    """Clusters, networks and programmes the reports name, by label."""
+    out = [{"iri": str(r["g"]), "label": str(r["label"]), "type": _local(r["type"])} for r in store.select(GROUPS)]
+    return sorted(out, key=lambda g: g["label"].casefold())
 
 
 def _iri(iri: str) -> URIRef:
@@ -731,6 +764,8 @@ NAMED_QUERIES: dict[str, NamedQuery] = {q.name: q for q in (
                (Param("type", "ontology class, e.g. Firm, Organisation, Network", required=False),),
                lambda store, type=None: _rows(entities)(store, type_name=type)),
     NamedQuery("reports", "Stored reports", (), reports),
+    NamedQuery("regions", "Counties and regions with actors, most actors first", (), regions),
+    NamedQuery("groups", "Clusters, networks and programmes the reports name", (), groups),
     NamedQuery("report-adds", "What one report adds to the others",
                (Param("report", "file name, graph IRI or SHA-256 prefix"),),
                lambda store, report: _report_adds_by_ref(store, report)),

@@ -38,12 +38,12 @@ import pyoxigraph as ox
 
 from . import explorer
 from .errors import KGError, NotFoundError, QueryError, StoreError
+from .ns import PREFIXES
 from .query import NAMED_QUERIES, run_named
 from .store import Store
 
 STATIC = Path(__file__).parent / "static"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Result formats by media type, for SELECT/ASK and for CONSTRUCT/DESCRIBE.
 SOLUTION_TYPES = {
@@ -55,10 +55,6 @@ GRAPH_TYPES = {
     "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
-PREFIXES = {"kg": "https://w3id.org/kg-no/ontology#", "id": "https://w3id.org/kg-no/id/",
-            "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
-            "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-            "xsd": "http://www.w3.org/2001/XMLSchema#"}
 
 
 @dataclass(frozen=True)

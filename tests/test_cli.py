@@ -128,7 +128,8 @@ def test_serve_runs_until_interrupted(store):
         for _ in range(300):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/queries/reports", timeout=2) as response:
-                    assert all("title" in r for r in json.loads(response.read()))
+                    listed = json.loads(response.read())
+                    assert listed and all("title" in r for r in listed)
                 break
             except OSError:
                 time.sleep(0.1)

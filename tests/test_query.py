@@ -179,3 +179,13 @@ def test_actor_types_are_the_ontology_subclasses_of_actor():
     graph = ontology_graph()
     subclasses = {str(c).rsplit("#", 1)[-1] for c in graph.transitive_subjects(RDFS.subClassOf, KG.Actor)}
     assert set(ACTOR_TYPES) == subclasses
+
+
+def test_regions_and_groups_for_the_start_page(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        regions = run_named(store, "regions", {})
+        groups = run_named(store, "groups", {})
+    innlandet = next(r for r in regions if r["label"] == "Innlandet")
+    assert innlandet["type"] == "County" and innlandet["actors"] == max(r["actors"] for r in regions)
+    assert {"label": "Raufoss Industrinettverk", "type": "Network"}.items() <= next(
+        g for g in groups if g["label"] == "Raufoss Industrinettverk").items()
