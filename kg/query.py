@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
-from .ns import KG
+from .ns import ID, KG
 from .ns import PREFIXES as NAMESPACES
 from .store import Store
 
@@ -37,9 +37,9 @@ ACTOR_TYPES = tuple(c for c in _ACTOR_CLASSES if c != "Programme")
 PLACES_LABELLED = PREFIXES + """
 SELECT DISTINCT ?place ?label WHERE {
   ?place skos:prefLabel|skos:altLabel ?label .
-  FILTER(STRSTARTS(STR(?place), "https://w3id.org/kg-no/id/place/"))
+  FILTER(STRSTARTS(STR(?place), "PLACE_IRIS"))
 }
-"""
+""".replace("PLACE_IRIS", str(ID["place/"]))
 
 PLACES_NAMED = PREFIXES + """
 SELECT DISTINCT ?place ?name WHERE {
