@@ -14,11 +14,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from spacy.cli.train import train as spacy_train
 from spacy.tokens import DocBin
+from spacy.training.initialize import init_nlp
+from spacy.training.loop import train as train_nlp
+from spacy.util import load_config
 from spacy.vocab import Vocab
 
-from . import nlp as kg_nlp  # noqa: F401  (registers the tokenizer callback)
+from . import nlp as kg_nlp  # also registers the tokenizer callback
 from .conllu import NER_LABELS, group_sentences, read_conllu, to_doc
 from .errors import DataError
 
@@ -88,7 +90,12 @@ def train(
     train_path, dev_path = prepare(Path(norne), Path(work), limit=limit)
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
     runs = Path(work) / "runs"
-    spacy_train(config, runs, overrides=settings)
+    runs.mkdir(parents=True, exist_ok=True)
+    # spaCy's own `train` command would reset thinc to BLIS products; kg's
+    # numpy products (see kg.nlp.cpu_ops) make training about twice as fast.
+    with kg_nlp.cpu_ops():
+        nlp = init_nlp(load_config(config, overrides=settings, interpolate=False))
+        train_nlp(nlp, runs, stdout=sys.stdout, stderr=sys.stderr)
     best = runs / "model-best"
     if output.exists():
         shutil.rmtree(output)
