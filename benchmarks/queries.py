@@ -2,8 +2,8 @@
 
 Generates a graph shaped like kg's own (the real gazetteer and ontology, plus
 synthetic reports: firms and organisations located in real municipalities,
-members of networks and clusters, figures, and an evidence node for every
-fact and mention) of about ``--triples`` triples, then prints, in one run:
+members of networks and clusters active in municipalities, figures, and an
+evidence node for every fact and mention) of about ``--triples`` triples, then prints, in one run:
 
 * bulk load: triples per second into Oxigraph (``bulk_load``) and into an
   rdflib ``Dataset``, and the memory each took;
@@ -73,6 +73,7 @@ def generate(path: Path, triples: int, seed: int = 7) -> tuple[int, dict]:
                 quad(node, f"<{RDF_TYPE}>", f"<{KG}{kind}>", g)
                 quad(node, f"<{SKOS}prefLabel>", f'"{"Nettverk" if kind == "Network" else "Klynge"} {gid}"@nb', g)
                 quad(node, f"<{KG}mentionedIn>", report, g)
+                quad(node, f"<{KG}activeIn>", f"<{ID}{municipalities[gid % len(municipalities)].key}>", g)
                 groups.append(node)
             for a in range(40):
                 aid = rng.randrange(60_000)
@@ -179,10 +180,13 @@ def main() -> None:
     store = OxigraphStore(work / "oxigraph")
     actor = URIRef(sample["actor"])
     innlandet = q.find_places(store, "Innlandet")[0]
+    group = q.named(store, sample["group"])[0]
     cases = [
         ("actors located in Innlandet", q.ACTORS_IN_REGION["located"], {"region": innlandet}),
         ("actors member there", q.ACTORS_IN_REGION["member"], {"region": innlandet}),
-        ("members", q.MEMBERS, {"name": Literal(sample["group"])}),
+        ("group named (exact label)", q.LABELLED, {"label": Literal(sample["group"], lang="nb")}),
+        ("group named (ignoring case)", q.NAMED, {"name": Literal(sample["group"].lower())}),
+        ("members of the group", q.MEMBERS, {"group": group}),
         ("search", q.SEARCH, {"text": Literal("aktør 123")}),
         ("entity facts", q.ENTITY_FACTS, {"e": actor}),
         ("figures", q.FIGURES, {"subject": actor}),

@@ -18,11 +18,10 @@ from rdflib.namespace import DCTERMS, SKOS
 from . import gazetteer
 from .document import Document
 from .extract import Evidence, Extraction
-from .ns import GRAPH, ID, KG
+from .ns import GRAPH, ID, KG, LANG
 from .resolve import Resolution
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
-LANG = "nb"
 
 
 def report_graph_iri(sha256: str) -> URIRef:

@@ -84,6 +84,9 @@ class KG(DefinedNamespace):
 ID = Namespace("https://w3id.org/kg-no/id/")
 #: Base of named-graph IRIs.
 GRAPH = Namespace("https://w3id.org/kg-no/graph/")
+#: Language tag of the labels and titles kg writes (reports are in Norwegian Bokmål or Nynorsk;
+#: one tag lets an exact label be looked up in the index).
+LANG = "nb"
 #: The graph holding counties, municipalities and regions.
 GAZETTEER_GRAPH = GRAPH["gazetteer"]
 #: The graph holding the ontology itself, so queries can follow rdfs:subClassOf.

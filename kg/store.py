@@ -138,7 +138,18 @@ class Store:
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
         names = [v.value for v in result.variables]
-        return [{n: from_ox(row[n]) for n in names} for row in result]
+        # rdflib terms are slow to build (URIRef checks its text, Literal parses
+        # its value); large answers repeat terms, so each is converted once.
+        terms: dict = {}
+
+        def term(value):
+            try:
+                return terms[value]
+            except KeyError:
+                terms[value] = converted = from_ox(value)
+                return converted
+
+        return [{n: term(row[n]) for n in names} for row in result]
 
     def dump(self, fmt: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
         """Serialise the store (or one graph) in an RDF format; triple formats merge the graphs."""
