@@ -420,12 +420,19 @@ def find_report(store: Store, ref: str) -> list[dict]:
 
 # ------------------------------------------------------------ explorer lookups
 
+#: The labels are scanned first, alone; label, type and class of the few hits
+#: are then looked up with the entity bound (OPTIONAL). Joining before the
+#: filter took 40 times as long on a 1M-quad graph.
 SEARCH = PREFIXES + """
 SELECT ?text ?entity ?label ?matched ?type ?mentioned WHERE {
-  ?entity skos:prefLabel|skos:altLabel ?matched ; skos:prefLabel ?label ; a ?type .
-  FILTER(CONTAINS(LCASE(STR(?matched)), LCASE(STR(?text))))
-  ?type rdfs:subClassOf* ?root .
-  VALUES ?root { kg:Actor kg:Programme kg:Place kg:Sector }
+  { SELECT DISTINCT ?text ?entity ?matched WHERE {
+      ?entity skos:prefLabel|skos:altLabel ?matched .
+      FILTER(CONTAINS(LCASE(STR(?matched)), LCASE(STR(?text))))
+  } }
+  OPTIONAL { ?entity skos:prefLabel ?label }
+  OPTIONAL { ?entity a ?type }
+  OPTIONAL { ?type rdfs:subClassOf* ?root . VALUES ?root { kg:Actor kg:Programme kg:Place kg:Sector } }
+  FILTER(BOUND(?label) && BOUND(?root))
   BIND(EXISTS { ?entity kg:mentionedIn ?report } AS ?mentioned)
 }
 """
