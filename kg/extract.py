@@ -314,13 +314,14 @@ def gazetteer_places(doc: Doc, places: gazetteer.Gazetteer) -> list[Span]:
     proper noun, so "Lom" or "Vang" at the start of a sentence need more evidence.
     """
     spans = []
+    capital = [t.text[:1].isupper() or t.text == "-" for t in doc]  # tested first: building spans is slow
     i = 0
     while i < len(doc):
         found = None
         for size in (3, 2, 1):
-            span = doc[i : i + size]
-            if len(span) < size or not all(t.text[:1].isupper() or t.text == "-" for t in span):
+            if i + size > len(doc) or not all(capital[i : i + size]):
                 continue
+            span = doc[i : i + size]
             if span[0].is_sent_start and span[0].pos_ != "PROPN" and len(span.text) <= 5 and "-" not in span.text:
                 continue
             hits = places.lookup(span.text)

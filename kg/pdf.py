@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,10 +127,10 @@ def _fragment(line: LTTextLine) -> Fragment | None:
         return None
     chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
     if chars:
-        fonts = [c.fontname for c in chars]
-        font = max(set(fonts), key=fonts.count)
+        fonts = Counter(c.fontname for c in chars)  # a line has few fonts: judge each once
+        font = max(fonts, key=fonts.__getitem__)
         size = round(sum(c.size for c in chars) / len(chars), 1)
-        bold = sum(_is_bold(c.fontname) for c in chars) > len(chars) / 2
+        bold = sum(n for name, n in fonts.items() if _is_bold(name)) > len(chars) / 2
     else:
         font, size, bold = "", 0.0, False
     return Fragment(text, line.x0, line.y0, line.x1, line.y1, font, size, bold)
