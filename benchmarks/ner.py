@@ -5,8 +5,9 @@ Prints, in one run: NER precision/recall/F1 on ``ud-dev.conllu`` and
 through ``nlp.pipe`` on one core, model size on disk and peak memory.
 
 Speed is measured twice: on NorNE's sentences one by one, and on the text
-blocks of report PDFs piped 64 at a time, which is what ``kg ingest`` does
-(spaCy's cost per document weighs more on single sentences).
+blocks of report PDFs, batched as ``kg ingest`` pipes them
+(``kg.extract.BATCH_SIZE``); spaCy's cost per document weighs more on
+single sentences.
 
 Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME] [--reports PDF ...] [--update-card]
 
@@ -33,6 +34,7 @@ from kg import nlp as kg_nlp  # noqa: E402
 from kg.conllu import read_conllu  # noqa: E402
 from kg.document import build_document  # noqa: E402
 from kg.evaluate import score_ner, sentence_text_and_entities  # noqa: E402
+from kg.extract import BATCH_SIZE  # noqa: E402
 from kg.pdf import read_pdf  # noqa: E402
 
 
@@ -92,7 +94,7 @@ def main() -> None:
     print(f"whole pipeline ({', '.join(nlp.pipe_names)}), one core, on NorNE nob/ud-dev sentences: {rate:,.0f} words/s")
     card["words_per_second_one_core_sentences"] = round(rate)
     blocks = report_blocks(args.reports)
-    rate = words_per_second(nlp, blocks, batch_size=64)
+    rate = words_per_second(nlp, blocks, batch_size=BATCH_SIZE)
     print(f"whole pipeline, one core, on report text ({len(blocks)} blocks of {len(args.reports)} PDFs, "
           f"as kg extract pipes them): {rate:,.0f} words/s")
     card["words_per_second_one_core"] = round(rate)

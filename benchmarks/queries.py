@@ -191,7 +191,7 @@ def main() -> None:
         ("entity facts", q.ENTITY_FACTS, {"e": actor}),
         ("figures", q.FIGURES, {"subject": actor}),
         ("co-mentioned", q.CO_MENTIONED, {"e": actor}),
-        ("places named", q.PLACES_LABELLED, {"label": Literal("Gjøvik", lang="nb")}),
+        ("places named", q.LABELLED, {"label": Literal("Gjøvik", lang="nb")}),
     ]
     print(f"{'named query':30} {'oxigraph p50':>13} {'rdflib p50':>12} {'ratio':>8}  rows   50 ms  10x")
     for name, sparql, bindings in cases:

@@ -768,7 +768,11 @@ def _plausible(span: Span) -> bool:
     return len(text) <= 120
 
 
-def extract(document: Document, nlp: Language, batch_size: int = 64) -> Extraction:
+#: Blocks piped through spaCy at a time (benchmarks/ner.py measures speed with it).
+BATCH_SIZE = 64
+
+
+def extract(document: Document, nlp: Language, batch_size: int = BATCH_SIZE) -> Extraction:
     """Read mentions, relations and observations from every block of a report."""
     add_components(nlp)
     places = gazetteer.load()

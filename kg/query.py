@@ -31,15 +31,9 @@ _ACTOR_CLASSES = ("Firm", "PublicBody", "ResearchOrEducation", "DevelopmentActor
 #: is much faster in Oxigraph than ``rdfs:subClassOf*`` inside a large join.
 ACTOR_TYPES = tuple(c for c in _ACTOR_CLASSES if c != "Programme")
 
-#: A place by its exact label: a direct index lookup, tried before the case-insensitive
-#: scan. Places are told by their IRIs (minted under id/place/), which costs nothing,
+#: Places are told by their IRIs (minted under id/place/), which costs nothing,
 #: where a type test would make Oxigraph join with every typed node.
-PLACES_LABELLED = PREFIXES + """
-SELECT DISTINCT ?place ?label WHERE {
-  ?place skos:prefLabel|skos:altLabel ?label .
-  FILTER(STRSTARTS(STR(?place), "PLACE_IRIS"))
-}
-""".replace("PLACE_IRIS", str(ID["place/"]))
+PLACE_IRIS = str(ID["place/"])
 
 PLACES_NAMED = PREFIXES + """
 SELECT DISTINCT ?place ?name WHERE {
@@ -64,8 +58,8 @@ LINK_PATTERNS = {
 #: are found first, each once (DISTINCT: the union of report graphs repeats a
 #: fact once per report holding it); label and type are then looked up per link
 #: (OPTIONAL lets Oxigraph look them up with the actor bound, where a plain join
-#: scans every label). On a 1M-quad graph this took a county's query from 12 s
-#: to 1.6 s.
+#: scans every label). On benchmarks/queries.py's 1M-quad graph this took a
+#: county's query from 4.6 s to 0.54 s.
 ACTORS_IN_REGION = {
     kind: PREFIXES + """
 SELECT DISTINCT ?region ?actor ?type ?label ?via ?place ?placeLabel WHERE {
@@ -142,11 +136,14 @@ SELECT DISTINCT ?group ?p ?actor ?type ?label WHERE {
 """
 
 
+def labelled(store: Store, name: str) -> list[URIRef]:
+    """What has exactly ``name`` (spacing folded) as label or alternative label."""
+    return [r["e"] for r in store.select(LABELLED, {"label": Literal(" ".join(name.split()), lang=LANG)})]
+
+
 def named(store: Store, name: str) -> list[URIRef]:
     """What has ``name`` as label or alternative label: the exact label first, then ignoring case."""
-    name = " ".join(name.split())
-    hits = [r["e"] for r in store.select(LABELLED, {"label": Literal(name, lang=LANG)})]
-    return hits or [r["e"] for r in store.select(NAMED, {"name": Literal(name)})]
+    return labelled(store, name) or [r["e"] for r in store.select(NAMED, {"name": Literal(" ".join(name.split()))})]
 
 
 @dataclass
@@ -190,7 +187,7 @@ def _aliases(store: Store, iris: list[str] | None = None) -> dict[str, list[str]
 def find_places(store: Store, name: str) -> list[URIRef]:
     """Places whose label or alternative label is ``name`` (case-insensitive)."""
     name = " ".join(name.split())
-    hits = [r["place"] for r in store.select(PLACES_LABELLED, {"label": Literal(name, lang=LANG)})]
+    hits = [e for e in labelled(store, name) if e.startswith(PLACE_IRIS)]
     if not hits:
         hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
     if not hits and name.endswith("s"):
@@ -422,7 +419,7 @@ def find_report(store: Store, ref: str) -> list[dict]:
 
 #: The labels are scanned first, alone; label, type and class of the few hits
 #: are then looked up with the entity bound (OPTIONAL). Joining before the
-#: filter took 40 times as long on a 1M-quad graph.
+#: filter took 3.4 s instead of 61 ms on benchmarks/queries.py's 1M-quad graph.
 SEARCH = PREFIXES + """
 SELECT ?text ?entity ?label ?matched ?type ?mentioned WHERE {
   { SELECT DISTINCT ?text ?entity ?matched WHERE {
