@@ -24,7 +24,7 @@ from spacy.util import filter_spans
 
 from . import gazetteer, sectors
 from .document import HEADING, Document
-from .normalize import LEGAL_FORMS, clean, legal_form
+from .normalize import LEGAL_FORMS, clean, is_acronym_of, legal_form
 
 # ----------------------------------------------------------------- records
 
@@ -683,6 +683,7 @@ def trim_span(span: Span) -> Span:
             end += 1
     if end < len(doc) and doc[end].text.lower() in _BODY_SUFFIXES and doc[end - 1].text[:1].isupper():
         end += 1  # "Innlandet" + "fylkeskommune": the public body, not the place
+    start = _widen_to_acronym(doc, start, end)
     if end - start == 1 and doc[start].text.lower() in _INSTITUTION_HEADS and end + 1 < len(doc):
         if doc[end].text in ("i", "på") and doc[end + 1].text[:1].isupper():
             end += 2
@@ -691,17 +692,42 @@ def trim_span(span: Span) -> Span:
     return Span(doc, start, end, label=span.label) if end > start else span
 
 
+def _widen_to_acronym(doc: Doc, start: int, end: int) -> int:
+    """Start of the name "(ACR)" after it abbreviates, when the tagger left out its first words.
+
+    "Valdres Natur- og Kulturpark (VNK)" tagged as the place "Valdres" and
+    "Natur- og Kulturpark": the acronym's initials show where the name begins.
+    """
+    if end + 2 >= len(doc) or doc[end].text != "(" or doc[end + 2].text != ")":
+        return start
+    short = doc[end + 1].text
+    if is_acronym_of(short, doc[start:end].text):
+        return start
+    for k in range(start - 1, max(start - 4, -1), -1):
+        if not doc[k].text[:1].isupper() or doc[k].is_sent_end:
+            break
+        if is_acronym_of(short, doc[k:end].text):
+            return k
+    return start
+
+
 _NAME_PARTICLES = {"i", "på", "for", "og", "av", "til", "-", "&", "de", "la", "von", "van"}
 _BODY_SUFFIXES = {"kommune", "fylkeskommune", "regionråd", "regionråd", "kommunestyre", "fylkesting"}
 _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommunen", "kommunen", "instituttet"}
 
 
-def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) -> list[tuple[Mention, int, int]]:
+def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
+                    common: frozenset[str]) -> list[tuple[Mention, int, int]]:
     trimmed = {trim_span(e): e.label_ for e in doc.ents}
-    spans = [(span, trimmed[span]) for span in filter_spans(list(trimmed))]
-    taken = {t.i for e, _ in spans for t in e}
+    ents = filter_spans(list(trimmed))
     concepts = list(doc.spans.get("kg_concepts", []))
-    spans += [(s, "CONCEPT") for s in concepts if not any(t.i in taken for t in s)]
+    # a name after a group noun beats a shorter entity inside it: "Næringsklyngen
+    # Raufoss Industrinettverk" is a network even when "Raufoss" alone was tagged
+    wider = [c for c in concepts if any(c.start <= e.start and e.end <= c.end and len(e) < len(c) for e in ents)]
+    spans = [(e, trimmed[e]) for e in ents if not any(c.start <= e.start and e.end <= c.end for c in wider)]
+    spans += [(c, "CONCEPT") for c in wider]
+    taken = {t.i for e, _ in spans for t in e}
+    spans += [(s, "CONCEPT") for s in concepts if s not in wider and not any(t.i in taken for t in s)]
     apposition = {(s.start, s.end): s.label_ for s in concepts}
     taken = {t.i for e, _ in spans for t in e}
     for start, end, _ in sectors.find(doc.text):
@@ -716,7 +742,7 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places) ->
             kind = cue if cue in ("Network", "Cluster", "Programme") else apposition[(span.start, span.end)]
         if kind in ("Organisation", None) and label in ("ORG", "PER") and places.lookup(span.text):
             kind = "Place"  # a gazetteer name tagged ORG (a community acting) or PER (a tagger slip)
-        if kind is None or not _plausible(span):
+        if kind is None or not _plausible(span, common):
             continue
         sent = span.sent
         ev = Evidence(page, sent.text.strip(), base + span.start_char, base + span.end_char)
@@ -746,9 +772,23 @@ _DOMAIN = re.compile(r"^[\w.-]+\.(?:no|com|org|net|eu|se|dk)$", re.I)
 _DEFINITE_NOUN = re.compile(r"^[A-ZÆØÅ][a-zæøå]+(?:et|en|a|ene)$")
 
 
-def _plausible(span: Span) -> bool:
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-zæøå]{2,}(?![\w-])")
+
+
+def common_words(document: Document) -> frozenset[str]:
+    """Words the report itself writes in lower case somewhere.
+
+    A capitalised word that opens a sentence is a name only if the report
+    never writes it in lower case: "Foruten" opens one sentence, "foruten"
+    sits inside another, so it is a preposition, not an organisation.
+    """
+    return frozenset(w for block in document.blocks for w in _LOWER_WORD.findall(block.text))
+
+
+def _plausible(span: Span, common: frozenset[str]) -> bool:
     """Reject junk names: pronouns, digits, web addresses, generic abbreviations,
-    plurals and capitalised common nouns that open a sentence ("Masterstudiet")."""
+    plurals and capitalised common nouns that open a sentence ("Masterstudiet",
+    or any word the report writes in lower case elsewhere, see :func:`common_words`)."""
     text = clean(span.text)
     if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text) or text.lower() in _NOT_NAMES:
         return False
@@ -763,6 +803,9 @@ def _plausible(span: Span) -> bool:
     if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
             and not _cue_type(text) and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
         return False
+    if (len(span) == 1 and first.is_sent_start and text.lower() in common and not _cue_type(text)
+            and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
+        return False
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False
     return len(text) <= 120
@@ -776,6 +819,7 @@ def extract(document: Document, nlp: Language, batch_size: int = BATCH_SIZE) -> 
     """Read mentions, relations and observations from every block of a report."""
     add_components(nlp)
     places = gazetteer.load()
+    common = common_words(document)
     mentions: list[Mention] = []
     relations: list[Relation] = []
     observations: list[Observation] = []
@@ -783,7 +827,7 @@ def extract(document: Document, nlp: Language, batch_size: int = BATCH_SIZE) -> 
     texts = ((b.text, i) for i, b in enumerate(blocks))
     for doc, i in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
         block = blocks[i]
-        found = _block_mentions(doc, i, block.page, block.start, places)
+        found = _block_mentions(doc, i, block.page, block.start, places, common)
         indexed = []
         for mention, start, end in found:
             indexed.append((len(mentions), mention, start, end))

@@ -56,3 +56,28 @@ def slug(name: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return text or "x"
+
+
+def is_acronym_of(short: str, long: str) -> bool:
+    """Whether ``short`` abbreviates ``long``: the initials ("RA"), a prefix of them,
+    or letters spread over the words in order from the first ("VaNu").
+
+    Resolution uses it to read "Long Name (LN)"; extraction to widen a name
+    the tagger cut short ("Natur- og Kulturpark (VNK)" after "Valdres").
+    """
+    letters = [c for c in short.upper() if c.isalpha()]
+    words = [w for w in re.split(r"[\s-]+", strip_legal_form(long)) if w]
+    if len(letters) < 2 or len(words) < 2 or short.upper() == long.upper():
+        return False
+    initials = "".join(w[0].upper() for w in words)
+    if "".join(letters) == initials or initials.startswith("".join(letters)):
+        return True
+    # letters spread over the words in order ("VaNu" ← "Valdres Næringsutvikling")
+    joined = "".join(words).upper()
+    pos = 0
+    for c in letters:
+        pos = joined.find(c, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return letters[0] == words[0][0].upper()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, Evidence, Extraction, Mention
-from .normalize import fold, legal_form, slug, strip_legal_form
+from .normalize import fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
 _ACRONYM_BEFORE = re.compile(r"([A-ZÆØÅ][A-ZÆØÅa-zæøå&-]{1,11})\s*\(\s*$")
@@ -207,29 +207,10 @@ def _acronym_aliases(mentions: tuple[Mention, ...], text: str) -> dict[str, tupl
         after = _ACRONYM_AFTER.match(text[m.evidence.end : m.evidence.end + 16])
         before = _ACRONYM_BEFORE.search(text[max(0, m.evidence.start - 16) : m.evidence.start])
         for hit in (after, before):
-            if hit and _is_acronym_of(hit.group(1), m.text):
+            if hit and is_acronym_of(hit.group(1), m.text):
                 family = "programme" if m.type == "Programme" else "actor"
                 out[actor_key(hit.group(1))] = (f"{family}/{actor_key(m.text)}", hit.group(1))
     return out
-
-
-def _is_acronym_of(short: str, long: str) -> bool:
-    letters = [c for c in short.upper() if c.isalpha()]
-    words = [w for w in re.split(r"[\s-]+", strip_legal_form(long)) if w]
-    if len(letters) < 2 or len(words) < 2 or short.upper() == long.upper():
-        return False
-    initials = "".join(w[0].upper() for w in words)
-    if "".join(letters) == initials or initials.startswith("".join(letters)):
-        return True
-    # letters spread over the words in order ("VaNu" ← "Valdres Næringsutvikling")
-    joined = "".join(words).upper()
-    pos = 0
-    for c in letters:
-        pos = joined.find(c, pos)
-        if pos < 0:
-            return False
-        pos += 1
-    return letters[0] == words[0][0].upper()
 
 
 def _merge_heads(mentions: tuple[Mention, ...], keys: list[str]) -> list[str]:

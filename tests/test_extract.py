@@ -80,3 +80,48 @@ def test_classifier_types_names_the_rules_cannot(name, expected):
     from kg.extract import classify_organisation
 
     assert classify_organisation(name) == expected
+
+
+def _tagged(text: str, ents: list[tuple[int, int, str]]):
+    """A doc with the tagger's entities set by hand, so the rules are tested apart from any model."""
+    import spacy
+    from spacy.tokens import Span
+
+    doc = spacy.blank("nb")(text)
+    for token in doc:
+        token.is_sent_start = token.i == 0
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in ents]
+    return doc
+
+
+def test_an_acronym_widens_a_name_the_tagger_cut_short():
+    from kg.extract import trim_span
+
+    doc = _tagged("Valdres Natur- og Kulturpark ( VNK ) vart skipa i 2011 .", [(0, 1, "GPE_LOC"), (1, 4, "ORG")])
+    assert trim_span(doc.ents[1]).text == "Valdres Natur- og Kulturpark"
+    doc = _tagged("I dag driv Natur- og Kulturpark ( NOK ) parken .", [(3, 6, "ORG")])
+    assert trim_span(doc.ents[0]).text == "Natur- og Kulturpark"  # already whole: not widened over "I dag driv"
+
+
+def test_a_name_after_a_group_noun_beats_a_place_inside_it():
+    from kg import gazetteer
+    from kg.extract import _block_mentions, find_concepts
+
+    doc = _tagged("Næringsklyngen Raufoss Industrinettverk har om lag 60 medlemmer .", [(1, 2, "GPE_LOC")])
+    doc.spans["kg_concepts"] = find_concepts(doc)
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
+    assert found == [("Raufoss Industrinettverk", "Network")]
+
+
+def test_a_sentence_opener_the_report_writes_in_lower_case_is_no_name():
+    from kg import gazetteer
+    from kg.document import PARAGRAPH, Block, Document
+    from kg.extract import _block_mentions, common_words
+
+    text = "Foruten museet finst det ei kyrkje. Dei har mykje foruten det."
+    blocks = (Block(PARAGRAPH, text, 1, 0, len(text)),)
+    common = common_words(Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, blocks))
+    assert "foruten" in common and "Foruten" not in common
+    doc = _tagged("Foruten museet finst det ei kyrkje .", [(0, 1, "ORG")])
+    assert _block_mentions(doc, 0, 1, 0, gazetteer.load(), common) == []
+    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())] == ["Foruten"]

@@ -4,7 +4,7 @@ import pytest
 
 from kg.document import PARAGRAPH, Block, Document
 from kg.extract import Evidence, Extraction, Mention, Relation
-from kg.resolve import FUZZY_THRESHOLD, _is_acronym_of, actor_key, name_similarity, resolve
+from kg.resolve import FUZZY_THRESHOLD, actor_key, name_similarity, resolve
 
 
 def _doc(text: str) -> Document:
@@ -20,12 +20,6 @@ def _mentions(text: str, names: list[tuple[str, str]]) -> tuple[Mention, ...]:
         out.append(Mention(name, "ORG" if kind != "Place" else "GPE_LOC", kind,
                            Evidence(1, text, start, start + len(name)), 0))
     return tuple(out)
-
-
-def test_acronym_definitions():
-    assert _is_acronym_of("RA", "Raufoss Ammunisjonsfabrikk")
-    assert _is_acronym_of("VaNu", "Valdres Næringsutvikling AS")
-    assert not _is_acronym_of("XY", "Raufoss Ammunisjonsfabrikk")
 
 
 def test_variants_merge_into_one_entity_with_aliases():

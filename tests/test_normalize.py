@@ -1,0 +1,27 @@
+from kg.normalize import clean, fold, is_acronym_of, legal_form, slug, strip_legal_form
+
+
+def test_clean_unifies_dashes_spaces_and_soft_hyphens():
+    assert clean(" «Raufoss–Toten\u00ad  nettverket», ") == "Raufoss-Toten nettverket"
+
+
+def test_legal_forms_are_read_in_their_written_variants():
+    assert legal_form("Hydro ASA") == "ASA"
+    assert legal_form("Krogh & Hansen A/S") == "AS"
+    assert legal_form("Gjøvik kommune") is None
+    assert strip_legal_form("Moelven Industrier ASA") == "Moelven Industrier"
+
+
+def test_fold_and_slug_make_one_key_for_spellings_of_a_name():
+    assert fold("Raufoss-Toten") == fold("raufoss  toten") == "raufoss toten"
+    assert slug("Østre Toten") == "ostre-toten"
+    assert slug("Ål") == "aal"
+
+
+def test_acronym_definitions():
+    assert is_acronym_of("RA", "Raufoss Ammunisjonsfabrikk")
+    assert is_acronym_of("VaNu", "Valdres Næringsutvikling AS")
+    assert is_acronym_of("VNK", "Valdres Natur- og Kulturpark")
+    assert not is_acronym_of("VNK", "Natur- og Kulturpark")
+    assert not is_acronym_of("XY", "Raufoss Ammunisjonsfabrikk")
+    assert not is_acronym_of("RA", "RA")
