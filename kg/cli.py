@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store",
                        help="store folder, or a SPARQL 1.1 server's base URL (default: $KG_STORE or ./kg-store)")
 
+    def page_opt(p, what):
+        p.add_argument("--limit", type=int, help=f"at most this many {what} (default: all)")
+        p.add_argument("--offset", type=int, default=0, help=f"{what} to skip first, for the next page (default 0)")
+
     def format_opt(p, choices=FORMATS):
         p.add_argument("--format", choices=choices, default="table", help="output format (default: table)")
 
@@ -77,11 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", choices=("located", "active", "member", "operates", "owns"),
                    help="keep one kind of link: located there, active there, member of a cluster or network there, "
                         "operator of a programme there, owner of an actor seated there")
+    page_opt(p, "actors")
     store_opt(p)
     format_opt(p)
 
     p = command("members", cmd_members, "Members of a network or cluster, participants in a programme.")
     p.add_argument("name", help="name of the network, cluster or programme")
+    page_opt(p, "members")
     store_opt(p)
     format_opt(p)
 
@@ -215,8 +221,8 @@ def cmd_actors(args) -> int:
     from .query import actors_in_region
     from .store import open_store
 
-    with open_store(args.store) as store:
-        rows = actors_in_region(store, args.region, args.link)
+    with open_store(args.store) as store:  # tables show the kind of link only; JSON also where it was read
+        rows = actors_in_region(store, args.region, args.link, args.limit, args.offset, evidence=args.format == "json")
     _print_rows(rows, args.format, extra=lambda r: "; ".join(sorted({f"{x['link']} {x['place']}" for x in r.links})))
     return 0
 
@@ -226,7 +232,7 @@ def cmd_members(args) -> int:
     from .store import open_store
 
     with open_store(args.store) as store:
-        rows = members(store, args.name)
+        rows = members(store, args.name, args.limit, args.offset, evidence=args.format == "json")
     _print_rows(rows, args.format)
     return 0
 

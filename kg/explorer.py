@@ -211,7 +211,8 @@ def region_page(store: Store, params: Mapping[str, str], writable: bool = False)
     """A region: the places inside it, its actors by type with the kind of link and evidence, its figures."""
     name = params.get("name", "")
     link = params.get("link") or None
-    reg = run_named(store, "region", {"region": name})
+    paging = {k: params[k] for k in ("link", "limit", "offset") if params.get(k)}
+    reg = run_named(store, "region", paging | {"region": name})
     parts = [_heading(reg["label"], reg["type"], [
         ("Number", e(reg["number"] or "")),
         ("Part of", ", ".join(_link("/region", p["label"], name=p["label"]) for p in reg["part_of"])),
@@ -221,11 +222,7 @@ def region_page(store: Store, params: Mapping[str, str], writable: bool = False)
         f'<a class="chip{" on" if kind == link else ""}" '
         f'href="{e("/region?" + urlencode({"name": name, "link": kind}))}">{e(kind)}</a>' for kind in LINKS)
     actors = reg["actors"]
-    count = sum(len(v) for v in actors.values())
-    if link:
-        actors = {t: [a for a in rows if any(lk["link"] == link for lk in a["links"])] for t, rows in actors.items()}
-        actors = {t: rows for t, rows in actors.items() if rows}
-    parts.append(f'<h2>Actors ({count})</h2><p class="filters">Link: '
+    parts.append(f'<h2>Actors ({reg["actor_count"]})</h2><p class="filters">Link: '
                  f'<a class="chip{"" if link else " on"}" href="{e("/region?" + urlencode({"name": name}))}">all</a> '
                  f"{filters}</p>")
     if not actors:
@@ -233,12 +230,13 @@ def region_page(store: Store, params: Mapping[str, str], writable: bool = False)
     for kind, rows in actors.items():
         items = []
         for a in rows:
-            links = [lk for lk in a["links"] if not link or lk["link"] == link]
+            links = a["links"]
             summary = ", ".join(sorted({f'{lk["link"]} {lk["place"]}' for lk in links}))
             evidence = _evidence([lk for lk in links if lk.get("sentence")])
             items.append(f'<li>{entity_link(a["iri"], a["label"])} <span class="muted">{e(summary)}</span>'
                          f"<details><summary>evidence</summary>{evidence or '<p class=none>none</p>'}</details></li>")
         parts.append(f'<h3>{e(TYPE_NAMES.get(kind, kind))} ({len(rows)})</h3><ul class="facts">{"".join(items)}</ul>')
+    parts.append(_pager(reg, {"name": name} | {k: v for k, v in paging.items() if k != "offset"}))
     parts.append("<h2>Figures</h2>" + _figures(reg["figures"]))
     if reg["places"]:
         grouped: dict[str, list[dict]] = defaultdict(list)
@@ -251,6 +249,20 @@ def region_page(store: Store, params: Mapping[str, str], writable: bool = False)
                               for p in places)
             parts.append(f'<h3>{e(TYPE_NAMES.get(kind, kind))}</h3><p class="places">{items}</p>')
     return _layout(reg["label"], "".join(parts))
+
+
+def _pager(reg: dict, params: dict) -> str:
+    """Links to the previous and next page of a region's actors, and which ones this page shows."""
+    first, limit, count = reg["offset"], reg["limit"], reg["actor_count"]
+    if count <= limit and not first:
+        return ""
+    links = []
+    if first > 0:
+        links.append(_link("/region", "← previous", **params, offset=str(max(0, first - limit))))
+    if first + limit < count:
+        links.append(_link("/region", "next →", **params, offset=str(first + limit)))
+    shown = f"actors {first + 1}–{min(count, first + limit)} of {count}" if first < count else f"no actors past {count}"
+    return f'<p class="pager"><span class="muted">{e(shown)}</span> {" ".join(links)}</p>'
 
 
 def reports_page(store: Store, params: Mapping[str, str], writable: bool = False) -> str:

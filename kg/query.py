@@ -59,17 +59,18 @@ LINK_PATTERNS = {
 #: fact once per report holding it); label and type are then looked up per link
 #: (OPTIONAL lets Oxigraph look them up with the actor bound, where a plain join
 #: scans every label). On benchmarks/queries.py's 1M-quad graph this took a
-#: county's query from 4.6 s to 0.54 s.
+#: county's query from 4.6 s to 0.54 s. The places' labels come from
+#: :data:`REGION_PLACES`, asked once: looked up per link here they cost a fifth
+#: of the query's time.
 ACTORS_IN_REGION = {
     kind: PREFIXES + """
-SELECT DISTINCT ?region ?actor ?type ?label ?via ?place ?placeLabel WHERE {
+SELECT DISTINCT ?region ?actor ?type ?label ?via ?place WHERE {
   { SELECT DISTINCT ?region ?actor ?via ?place WHERE {
       { SELECT ?region ?place WHERE { ?place kg:partOf* ?region } }
       PATTERN
   } }
   OPTIONAL { ?actor skos:prefLabel ?label }
   OPTIONAL { ?actor a ?type }
-  OPTIONAL { ?place skos:prefLabel ?placeLabel }
   FILTER(BOUND(?label) && ?type IN (ACTOR_TYPES))
 }
 """.replace("PATTERN", pattern).replace("ACTOR_TYPES", ", ".join(f"kg:{c}" for c in ACTOR_TYPES))
@@ -210,42 +211,79 @@ def _finish(store: Store, rows: dict[str, Row], types: dict[str, set[str]]) -> N
         row.aliases = aliases.get(iri, [])
 
 
-def actors_in_region(store: Store, name: str, link: str | None = None) -> list[Row]:
-    """Actors linked to a place or any place inside it, each once, with evidence.
+def _page(rows: list[Row], limit: int | None, offset: int) -> list[Row]:
+    """Rows ``offset`` to ``offset + limit`` of a sorted answer (all from ``offset`` when ``limit`` is None).
+
+    Raises:
+        QueryError: a negative offset or a limit below 1.
+    """
+    if offset < 0 or (limit is not None and limit < 1):
+        raise QueryError(f"limit must be at least 1 and offset at least 0 (got limit={limit}, offset={offset})")
+    return rows[offset: None if limit is None else offset + limit]
+
+
+def actors_in_region(store: Store, name: str, link: str | None = None, limit: int | None = None,
+                     offset: int = 0, evidence: bool = True) -> list[Row]:
+    """Actors linked to a place or any place inside it, each once, sorted by type and name.
+
+    A county holds thousands of actors once many reports are stored: the links
+    are found in one query per kind, while aliases and evidence are looked up
+    per actor, so they are fetched only for the page asked for.
 
     Args:
         name: a county, region, municipality or locality name ("Innlandet", "Glåmdalen").
         link: one of :data:`LINKS` to keep one kind of link; None keeps all.
+        limit: at most this many actors (None: all of them).
+        offset: actors to skip first, for the next page.
+        evidence: give each link the report, page and sentence it was read from
+            (one row per link and sentence); without, one row per link.
 
     Raises:
-        QueryError: no place has that name, or the link kind is unknown.
+        QueryError: no place has that name, the link kind is unknown, or a bad limit or offset.
     """
     if link and link not in LINKS:
         raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
-    return _actors(store, _places_or_fail(store, name), link)
+    rows, facts = _actors(store, _places_or_fail(store, name), link)
+    return _complete(store, _page(rows, limit, offset), facts, evidence)
 
 
-def _actors(store: Store, places: list[URIRef], link: str | None) -> list[Row]:
-    """Actors linked to any of ``places`` or a place inside one, each once, with evidence."""
+#: One link of an actor to a place, before its evidence is looked up.
+_Fact = tuple[str, str, URIRef, URIRef]  # kind, place label, predicate, object
+
+
+def _actors(store: Store, places: list[URIRef], link: str | None) -> tuple[list[Row], dict[str, list[_Fact]]]:
+    """Actors linked to any of ``places`` or a place inside them, sorted, and their links by actor IRI."""
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    facts: dict[str, list[_Fact]] = defaultdict(list)
     seen_links = set()
     for region in places:
+        place_labels = {r["place"]: str(r["label"]) for r in store.select(REGION_PLACES, {"region": region})}
         for kind, predicate, r in _links_of(store, region, link):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
-            row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
             key = (iri, kind, str(r["place"]))
-            if key in seen_links:
-                continue
-            seen_links.add(key)
-            place = str(r["placeLabel"]) if r.get("placeLabel") else _local(r["place"])
-            evidence = fact_evidence(store, r["actor"], predicate, r.get("via") or r["place"]) or [{}]
-            for ev in evidence:
+            if key not in seen_links:
+                seen_links.add(key)
+                place = place_labels.get(r["place"]) or _local(r["place"])
+                facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
+    for iri, row in rows.items():
+        row.type = _most_specific(types[iri])
+    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower())), facts
+
+
+def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evidence: bool) -> list[Row]:
+    """Give the rows of one page their aliases and links (with evidence when asked)."""
+    aliases = _aliases(store, [r.iri for r in rows])
+    for row in rows:
+        row.aliases = aliases.get(row.iri, [])
+        for kind, place, predicate, obj in facts[row.iri]:
+            found = fact_evidence(store, URIRef(row.iri), predicate, obj) if evidence else []
+            for ev in found or [{}]:
                 row.links.append({"link": kind, "place": place, "report": ev.get("report"), "page": ev.get("page"),
                                   "sentence": ev.get("sentence"), "confidence": ev.get("confidence")})
-    _finish(store, rows, types)
-    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+    return rows
 
 
 def _links_of(store: Store, region: URIRef, link: str | None):
@@ -285,10 +323,22 @@ def entities(store: Store, type_name: str | None = None) -> list[Row]:
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
 
 
-def members(store: Store, name: str) -> list[Row]:
-    """Members of (or participants in) a network, cluster or programme, each once."""
+def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
+            evidence: bool = True) -> list[Row]:
+    """Members of (or participants in) a network, cluster or programme, each once, sorted by name.
+
+    Args:
+        name: the group's name or alias, any case.
+        limit: at most this many members (None: all of them).
+        offset: members to skip first, for the next page.
+        evidence: give each member the sentences that say so (looked up for the page only).
+
+    Raises:
+        QueryError: nothing has that name, or a bad limit or offset.
+    """
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    facts: dict[str, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     groups = named(store, name)
     if not groups:
         raise NotFoundError(f"nothing is named {name!r}; search for the cluster, network or programme first")
@@ -296,12 +346,16 @@ def members(store: Store, name: str) -> list[Row]:
         for r in store.select(MEMBERS, {"group": group}):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
-            row = rows.setdefault(iri, Row(iri, str(r["label"]), ""))
-            for ev in fact_evidence(store, r["actor"], r["p"], r["group"]):
+            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            facts[iri].append((r["p"], r["group"]))
+    page = _page(sorted(rows.values(), key=lambda r: r.label.lower()), limit, offset)
+    _finish(store, {r.iri: r for r in page}, types)
+    for row in page if evidence else ():
+        for predicate, group in facts[row.iri]:
+            for ev in fact_evidence(store, URIRef(row.iri), predicate, group):
                 if ev not in row.links:
                     row.links.append(ev)
-    _finish(store, rows, types)
-    return sorted(rows.values(), key=lambda r: r.label.lower())
+    return page
 
 
 def reports(store: Store) -> list[dict]:
@@ -581,12 +635,16 @@ def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
     return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"]))
 
 
+#: The places inside a region. Labels and types are looked up with the place
+#: bound (OPTIONAL), as in :data:`ACTORS_IN_REGION`: a plain join scanned
+#: every label (1.4 s for a county on benchmarks/queries.py's 1M-quad graph).
 REGION_PLACES = PREFIXES + """
 SELECT ?region ?place ?label ?type ?number WHERE {
-  { SELECT ?region ?place WHERE { ?place kg:partOf* ?region } }
-  ?place skos:prefLabel ?label ; a ?type .
-  FILTER(STRSTARTS(STR(?type), STR(kg:)))
+  { SELECT DISTINCT ?region ?place WHERE { ?place kg:partOf* ?region } }
+  OPTIONAL { ?place skos:prefLabel ?label }
+  OPTIONAL { ?place a ?type }
   OPTIONAL { ?place kg:municipalityNumber|kg:countyNumber ?number }
+  FILTER(BOUND(?label) && STRSTARTS(STR(?type), STR(kg:)))
 }
 """
 
@@ -604,12 +662,24 @@ SELECT DISTINCT ?region ?subject WHERE {
 """
 
 
-def region_overview(store: Store, name: str) -> dict:
-    """A region's page: the place itself, the places inside it, its actors by type and its figures.
+#: Actors a region's page shows at a time, with their evidence.
+REGION_PAGE = 200
+
+
+def region_overview(store: Store, name: str, link: str | None = None, limit: int = REGION_PAGE,
+                    offset: int = 0) -> dict:
+    """A region's page: the place itself, the places inside it, one page of its actors by type, its figures.
+
+    Args:
+        link: one of :data:`LINKS` to keep one kind of link; None keeps all.
+        limit: actors on the page; ``actor_count`` says how many there are in all.
+        offset: actors to skip first, for the next page.
 
     Raises:
-        QueryError: no place has that name.
+        QueryError: no place has that name, the link kind is unknown, or a bad limit or offset.
     """
+    if link and link not in LINKS:
+        raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
     root = _places_or_fail(store, name)[0]
     inside: dict[str, dict] = {}
     for r in store.select(REGION_PLACES, {"region": root}):
@@ -622,11 +692,13 @@ def region_overview(store: Store, name: str) -> dict:
         p["type"] = _most_specific(p.pop("types"))
     me = inside.pop(str(root))
     parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
+    actors, facts = _actors(store, [root], link)
     by_type: dict[str, list[dict]] = defaultdict(list)
-    for row in _actors(store, [root], None):
+    for row in _complete(store, _page(actors, limit, offset), facts, evidence=True):
         by_type[row.type].append(row.as_dict())
     return {
         "iri": str(root), "label": me["label"], "type": me["type"], "number": me["number"],
+        "actor_count": len(actors), "offset": offset, "limit": limit,
         "part_of": [{"iri": iri, "label": label} for label, iri in parents],
         "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"])
                                                          if p["type"] in _PLACE_CLASSES else 99, p["label"])),
@@ -775,20 +847,43 @@ def _rows(func):
 
 _REGION = Param("region", "county, region, municipality or locality name")
 _ENTITY = Param("iri", "the entity's IRI (from search or another answer)")
+_LINK = Param("link", "one kind of link", required=False, choices=LINKS)
+_LIMIT = Param("limit", "at most this many rows (default: all)", required=False)
+_OFFSET = Param("offset", "rows to skip first, for the next page (default 0)", required=False)
+
+
+def _number(value: str | None, name: str, default: int | None) -> int | None:
+    """A whole-number parameter from its string form."""
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise QueryError(f"parameter {name!r} must be a whole number, not {value[:20]!r}")
+    return int(value)
+
+
+def _paged(func):
+    """Adapt a paged function returning :class:`Row` records to string parameters and dictionaries."""
+    def run(store: Store, limit: str | None = None, offset: str | None = None, **kw) -> list[dict]:
+        rows = func(store, limit=_number(limit, "limit", None), offset=_number(offset, "offset", 0), **kw)
+        return [r.as_dict() for r in rows]
+    return run
 
 NAMED_QUERIES: dict[str, NamedQuery] = {q.name: q for q in (
     NamedQuery("search", "Entities whose name contains a text",
                (Param("text", "part of a name, any case"),), search),
-    NamedQuery("actors-of-region", "Actors linked to a region or any place inside it",
-               (_REGION, Param("link", "one kind of link", required=False, choices=LINKS)),
-               lambda store, region, link=None: _rows(actors_in_region)(store, name=region, link=link)),
-    NamedQuery("region", "A region: its places, actors by type and figures", (_REGION,),
-               lambda store, region: region_overview(store, region)),
+    NamedQuery("actors-of-region", "Actors linked to a region or any place inside it, sorted by type and name",
+               (_REGION, _LINK, _LIMIT, _OFFSET),
+               lambda store, region, **kw: _paged(actors_in_region)(store, name=region, **kw)),
+    NamedQuery("region", "A region: its places, one page of its actors by type, and figures",
+               (_REGION, _LINK, Param("limit", f"actors on the page (default {REGION_PAGE})", required=False),
+                _OFFSET),
+               lambda store, region, link=None, limit=None, offset=None: region_overview(
+                   store, region, link, _number(limit, "limit", REGION_PAGE), _number(offset, "offset", 0))),
     NamedQuery("figures-of-region", "Figures about a region, its places and the actors there", (_REGION,),
                lambda store, region: region_figures(store, region)),
     NamedQuery("members", "Members of or participants in a cluster, network or programme",
-               (Param("name", "the cluster's, network's or programme's name"),),
-               lambda store, name: _rows(members)(store, name=name)),
+               (Param("name", "the cluster's, network's or programme's name"), _LIMIT, _OFFSET),
+               lambda store, name, **kw: _paged(members)(store, name=name, **kw)),
     NamedQuery("entity", "One entity with its links, figures and the sentences behind them", (_ENTITY,),
                lambda store, iri: entity(store, iri)),
     NamedQuery("co-mentioned", "Actors named in the same sentences as an entity", (_ENTITY,), co_mentioned),

@@ -37,6 +37,17 @@ def test_actors_json(store, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows and {"label", "type", "iri", "aliases"} <= set(rows[0])
     assert "Forestia AS" in {r["label"] for r in rows}
+    assert any(link["sentence"] for r in rows for link in r["links"])  # JSON says where each link was read
+
+
+def test_actors_in_pages(store, capsys):
+    assert main(["actors", "--region", "Innlandet", "--store", store, "--format", "csv"]) == 0
+    everyone = capsys.readouterr().out.splitlines()[1:]
+    assert main(["actors", "--region", "Innlandet", "--store", store, "--format", "csv",
+                 "--limit", "4", "--offset", "3"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == everyone[3:7]
+    assert main(["actors", "--region", "Innlandet", "--store", store, "--limit", "0"]) == 2
+    assert "limit must be at least 1" in capsys.readouterr().err
 
 
 def test_entities_csv_and_query_formats(store, capsys):

@@ -105,6 +105,26 @@ def test_region_page_filters_by_kind_of_link(browser, site, tmp_path):
     assert no_errors(browser) == []
 
 
+def test_region_page_pages_through_many_actors(browser, site):
+    from selenium.webdriver.common.by import By
+
+    def actors():
+        return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ul.facts > li > a")]
+
+    browser.get(site.url + "/region?" + urlencode({"name": "Innlandet", "limit": 5}))
+    pager = browser.find_element(By.CSS_SELECTOR, "p.pager").text
+    assert pager.startswith("actors 1–5 of ") and "previous" not in pager
+    first = actors()
+    browser.find_element(By.LINK_TEXT, "next →").click()
+    wait_for(browser, lambda d: "offset=5" in d.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "p.pager").text.startswith("actors 6–10 of ")
+    assert len(actors()) == 5 and not set(actors()) & set(first)
+    browser.find_element(By.LINK_TEXT, "← previous").click()
+    wait_for(browser, lambda d: "offset=0" in d.current_url)
+    assert actors() == first
+    assert no_errors(browser) == []
+
+
 def test_sparql_editor_runs_examples(browser, site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select

@@ -53,6 +53,24 @@ def test_region_links_through_networks_and_ownership(corpus_store):
     assert {"Glommen Mjøsen Skog SA", "Viken Skog SA"} <= set(labels(owners))
 
 
+def test_region_answers_come_in_pages(corpus_store):
+    with OxigraphStore(corpus_store) as store:
+        everyone = actors_in_region(store, "Innlandet")
+        pages = [actors_in_region(store, "Innlandet", limit=5, offset=k) for k in range(0, len(everyone) + 5, 5)]
+        bare = actors_in_region(store, "Innlandet", evidence=False)
+        with pytest.raises(QueryError, match="limit must be at least 1"):
+            actors_in_region(store, "Innlandet", limit=0)
+    assert len(everyone) > 10 and [len(p) for p in pages[:2]] == [5, 5] and pages[-1] == []
+    assert [r.iri for p in pages for r in p] == [r.iri for r in everyone]  # in order, none twice or lost
+    assert [(r.type, r.label.lower()) for r in everyone] == sorted((r.type, r.label.lower()) for r in everyone)
+    assert pages[0][0].links == everyone[0].links and pages[0][0].aliases == everyone[0].aliases
+    assert any(link["sentence"] for r in everyone for link in r.links)
+    assert [r.iri for r in bare] == [r.iri for r in everyone]
+    assert all(link["sentence"] is None for r in bare for link in r.links)  # one link each, no lookups
+    assert {(r.iri, lk["link"], lk["place"]) for r in bare for lk in r.links} == \
+        {(r.iri, lk["link"], lk["place"]) for r in everyone for lk in r.links}
+
+
 def test_unknown_region_is_a_clear_error(corpus_store):
     with OxigraphStore(corpus_store) as store, pytest.raises(QueryError, match="no place named"):
         actors_in_region(store, "Atlantis")
@@ -79,6 +97,10 @@ def test_members_of_a_network(corpus_store):
         rows = members(store, "Raufoss Industrinettverk")
         assert {"Nammo Raufoss AS", "Benteler Automotive Raufoss AS"} <= set(labels(rows))
         assert labels(members(store, "  raufoss   INDUSTRINETTVERK ")) == labels(rows)  # case and spacing
+        second = members(store, "Raufoss Industrinettverk", limit=1, offset=1)
+        bare = members(store, "Raufoss Industrinettverk", evidence=False)
+    assert labels(rows) == sorted(labels(rows), key=str.lower) and labels(second) == labels(rows)[1:2]
+    assert all(r.links for r in rows) and not any(r.links for r in bare) and labels(bare) == labels(rows)
 
 
 def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
@@ -165,6 +187,14 @@ def test_named_queries_check_their_parameters(corpus_store):
         rows = run_named(store, "actors-of-region", {"region": "Raufoss", "link": "located"})
         assert rows and all(set(r) >= {"label", "type", "iri", "aliases", "links"} for r in rows)
         assert run_named(store, "members", {"name": "Raufoss Industrinettverk"})
+        page = run_named(store, "actors-of-region", {"region": "Innlandet", "limit": "3", "offset": "2"})
+        assert [r["iri"] for r in page] == [r["iri"] for r in run_named(store, "actors-of-region",
+                                                                         {"region": "Innlandet"})][2:5]
+        region = run_named(store, "region", {"region": "Innlandet", "link": "located", "limit": "4"})
+        assert sum(map(len, region["actors"].values())) == 4 < region["actor_count"]
+        assert all(lk["link"] == "located" for rows in region["actors"].values() for a in rows for lk in a["links"])
+        with pytest.raises(QueryError, match="'limit' must be a whole number"):
+            run_named(store, "members", {"name": "Raufoss Industrinettverk", "limit": "-1"})
         with pytest.raises(NotFoundError, match="no named query"):
             run_named(store, "drop-all", {})
         with pytest.raises(QueryError, match="needs the parameter 'region'"):
