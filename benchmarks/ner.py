@@ -9,7 +9,11 @@ blocks of report PDFs, batched as ``kg ingest`` pipes them
 (``kg.extract.BATCH_SIZE``); spaCy's cost per document weighs more on
 single sentences.
 
-Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME] [--reports PDF ...] [--update-card]
+Usage: python benchmarks/ner.py [--norne ../shared/norne] [--model PATH_OR_NAME] [--reports PDF ...]
+                                [--baseline PATH_OR_NAME] [--update-card]
+
+``--baseline`` measures a second pipeline's speed in the same run, the two
+taking turns, and prints the ratio (a shared machine's speed drifts between runs).
 
 ``--update-card`` writes the figures into the model's meta.json (its model card).
 """
@@ -48,17 +52,33 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def words_per_second(nlp, texts: list[str], batch_size: int, runs: int = 3) -> float:
-    """Median words per second of ``nlp.pipe`` over ``runs`` passes (after a warm-up)."""
+def words_per_second(pipelines: list, texts: list[str], batch_size: int, runs: int = 3) -> list[float]:
+    """Median words per second of each pipeline's ``nlp.pipe`` over ``runs`` passes (after a warm-up).
+
+    The pipelines take turns pass by pass, so that a busy spell of a shared
+    machine slows them alike and their ratio holds.
+    """
     words = sum(len(t.split()) for t in texts)
-    list(nlp.pipe(texts[:200], batch_size=batch_size))
-    rates = []
+    rates: list[list[float]] = [[] for _ in pipelines]
+    for nlp in pipelines:
+        list(nlp.pipe(texts[:200], batch_size=batch_size))
     for _ in range(runs):
-        start = time.perf_counter()
-        for _ in nlp.pipe(texts, batch_size=batch_size):
-            pass
-        rates.append(words / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for nlp, found in zip(pipelines, rates):
+            start = time.perf_counter()
+            for _ in nlp.pipe(texts, batch_size=batch_size):
+                pass
+            found.append(words / (time.perf_counter() - start))
+    return [statistics.median(r) for r in rates]
+
+
+def speed(label: str, pipelines: list, names: list[str], texts: list[str], batch_size: int) -> float:
+    """Print the whole pipeline's speed (and a baseline's beside it); return the model's."""
+    rates = words_per_second(pipelines, texts, batch_size)
+    line = f"whole pipeline, one core, on {label}: {rates[0]:,.0f} words/s"
+    if len(rates) > 1:
+        line += f"; baseline {names[1]}: {rates[1]:,.0f} words/s; ratio {rates[0] / rates[1]:.2f}x"
+    print(line)
+    return rates[0]
 
 
 def report_blocks(pdfs: list[Path]) -> list[str]:
@@ -73,6 +93,7 @@ def main() -> None:
     parser.add_argument("--reports", type=Path, nargs="+", default=default_reports(),
                         help="report PDFs whose text measures speed (default: the sample corpus and the NIBR report)")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the model's meta.json")
+    parser.add_argument("--baseline", help="another pipeline whose speed is measured alongside, turn by turn")
     args = parser.parse_args()
     card: dict = {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores, {platform.machine()}"}
     if hasattr(os, "sched_setaffinity"):
@@ -89,14 +110,17 @@ def main() -> None:
             print(f"{lang}/{split:14} {o.p:6.3f} {o.r:6.3f} {o.f1:6.3f} {s.words_per_second:12,.0f}")
             card[f"{lang}/{split}"] = {"p": round(o.p, 4), "r": round(o.r, 4), "f1": round(o.f1, 4),
                                        "per_label_f1": {k: round(v.f1, 4) for k, v in s.per_label.items()}}
+    pipelines, names = [nlp], [name]
+    if args.baseline:
+        pipelines.append(kg_nlp.load(args.baseline))
+        names.append(kg_nlp.model_name(args.baseline))
+    print(f"whole pipeline: {', '.join(nlp.pipe_names)}")
     sentences = [sentence_text_and_entities(sent)[0] for sent in read_conllu(args.norne / "nob" / "ud-dev.conllu")]
-    rate = words_per_second(nlp, sentences, batch_size=256)
-    print(f"whole pipeline ({', '.join(nlp.pipe_names)}), one core, on NorNE nob/ud-dev sentences: {rate:,.0f} words/s")
+    rate = speed("NorNE nob/ud-dev sentences", pipelines, names, sentences, batch_size=256)
     card["words_per_second_one_core_sentences"] = round(rate)
     blocks = report_blocks(args.reports)
-    rate = words_per_second(nlp, blocks, batch_size=BATCH_SIZE)
-    print(f"whole pipeline, one core, on report text ({len(blocks)} blocks of {len(args.reports)} PDFs, "
-          f"as kg extract pipes them): {rate:,.0f} words/s")
+    rate = speed(f"report text ({len(blocks)} blocks of {len(args.reports)} PDFs, as kg extract pipes them)",
+                 pipelines, names, blocks, batch_size=BATCH_SIZE)
     card["words_per_second_one_core"] = round(rate)
     path = Path(name)
     if path.is_dir():

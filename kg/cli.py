@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="spaCy pipeline name or path (default: the shipped model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about an hour on 2 cores).")
+    p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about 12 minutes on one core here).")
     from .train import add_arguments
 
     add_arguments(p)
