@@ -5,21 +5,29 @@ when ../shared is there, copied ``--copies`` times with distinct bytes so that
 each copy is a new report):
 
 * raw: pdfminer.six ``extract_text`` and the spaCy pipeline's ``nlp.pipe`` on
-  the text, pages per second;
+  the text, pages per second, in this process and in a pool of ``--workers``
+  processes (what the machine's cores give the same work in parallel);
 * kg ingest with 1 worker and with 2 workers into fresh embedded stores,
-  pages per second, with the overhead ratio against raw and the speed-up;
+  pages per second, with the overhead ratio against raw and the speed-up,
+  beside the best speed-up a pool of whole reports allows for the batch;
 * peak memory of this process.
 
-Usage: python benchmarks/ingest.py [--copies 4] [--workers 2]
+The four runs take turns for ``--rounds`` rounds and the ratios are medians
+over the rounds: this shared machine's speed drifts by a fifth within minutes.
+
+Usage: python benchmarks/ingest.py [--copies 4] [--workers 2] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import shutil
+import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pdfminer.high_level import extract_text
@@ -46,32 +54,80 @@ def make_batch(folder: Path, copies: int) -> list[Path]:
     return out
 
 
+def raw_pages(pdf: Path) -> int:
+    """The baseline for one PDF: pdfminer.six's text, then the spaCy pipeline over it; its page count."""
+    text = extract_text(pdf)
+    for _ in kg_nlp.load().pipe([text]):
+        pass
+    return text.count("\f") or 1
+
+
+def best_speedup(pages: list[int], workers: int) -> float:
+    """The speed-up a pool that gives each worker whole reports, largest first, can reach at best.
+
+    Taking work as proportional to pages, it is all pages over the pages of
+    the busiest worker: three copies of one long report on two workers allow
+    1.5x however fast the pool is.
+    """
+    load = [0] * workers
+    for n in sorted(pages, reverse=True):
+        load[load.index(min(load))] += n
+    return sum(pages) / max(load)
+
+
+def raw_run(pdfs: list[Path], workers: int) -> tuple[float, int]:
+    """Seconds for the baseline over ``pdfs`` in this process or a pool of ``workers``, and the pages."""
+    start = time.perf_counter()
+    if workers <= 1:
+        pages = sum(raw_pages(pdf) for pdf in pdfs)
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=kg_nlp.load) as pool:
+            pages = sum(pool.map(raw_pages, sorted(pdfs, key=lambda p: p.stat().st_size, reverse=True)))
+    return time.perf_counter() - start, pages
+
+
+def kg_run(pdfs: list[Path], store_dir: Path, workers: int):
+    """kg ingest of ``pdfs`` into a fresh embedded store; its summary."""
+    shutil.rmtree(store_dir, ignore_errors=True)
+    with OxigraphStore(store_dir) as store:
+        return ingest(pdfs, store, kg_nlp.load() if workers <= 1 else None, workers=workers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the four runs, taking turns; ratios are medians over rounds")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kg-bench-"))
     try:
         (work / "pdfs").mkdir()
         pdfs = make_batch(work / "pdfs", args.copies)
-        nlp = kg_nlp.load()
-        start = time.perf_counter()
-        texts = [extract_text(p) for p in pdfs]
-        pages = sum(t.count("\f") or 1 for t in texts)
-        list(nlp.pipe(texts))
-        raw = time.perf_counter() - start
-        print(f"{len(pdfs)} PDFs, {pages} pages")
-        print(f"raw pdfminer extract_text + spaCy nlp.pipe: {raw:6.1f} s  {pages / raw:6.2f} pages/s")
-        timings = {}
-        for workers in (1, args.workers):
-            with OxigraphStore(work / f"store-{workers}") as store:
-                summary = ingest(pdfs, store, nlp if workers == 1 else None, workers=workers)
-            timings[workers] = summary.seconds
-            print(f"kg ingest, {workers} worker(s): {summary.seconds:6.1f} s  {summary.pages / summary.seconds:6.2f} "
-                  f"pages/s  ({summary.reports} reports, {summary.triples} triples, {len(summary.failures)} failed)")
-        print(f"overhead of kg ingest (1 worker) over raw: {timings[1] / raw:.2f}x")
-        print(f"speed-up with {args.workers} workers over 1: {timings[1] / timings[args.workers]:.2f}x")
+        per_file = [raw_pages(pdf) for pdf in pdfs]  # also a warm-up: the model is loaded, files cached
+        pages = sum(per_file)
+        print(f"{len(pdfs)} PDFs, {pages} pages; {args.rounds} rounds, each: raw and kg ingest "
+              f"with 1 and {args.workers} workers, taking turns")
+        overheads, raw_speedups, kg_speedups = [], [], []
+        for k in range(1, args.rounds + 1):
+            raw1, _ = raw_run(pdfs, 1)
+            kg1 = kg_run(pdfs, work / "store", 1)
+            raw2, _ = raw_run(pdfs, args.workers)
+            kg2 = kg_run(pdfs, work / "store", args.workers)
+            overheads.append(kg1.seconds / raw1)
+            raw_speedups.append(raw1 / raw2)
+            kg_speedups.append(kg1.seconds / kg2.seconds)
+            print(f"round {k}: raw {pages / raw1:5.2f} pages/s, {args.workers} processes {pages / raw2:5.2f}; "
+                  f"kg ingest {pages / kg1.seconds:5.2f} pages/s, {args.workers} workers {pages / kg2.seconds:5.2f} "
+                  f"({kg2.reports} reports, {kg2.triples} triples, {len(kg1.failures) + len(kg2.failures)} failed)",
+                  flush=True)
+        print(f"overhead of kg ingest (1 worker) over raw pdfminer.six + spaCy: {statistics.median(overheads):.2f}x "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in overheads)})")
+        print(f"speed-up with {args.workers} workers over 1: kg {statistics.median(kg_speedups):.2f}x "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in kg_speedups)}); raw in {args.workers} processes "
+              f"{statistics.median(raw_speedups):.2f}x (rounds: {', '.join(f'{x:.2f}' for x in raw_speedups)}); "
+              f"whole reports, largest first, allow at most {best_speedup(per_file, args.workers):.2f}x")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (max RSS): {peak:.0f} MB")
     finally:
