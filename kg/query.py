@@ -856,7 +856,7 @@ def _number(value: str | None, name: str, default: int | None) -> int | None:
     """A whole-number parameter from its string form."""
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise QueryError(f"parameter {name!r} must be a whole number, not {value[:20]!r}")
     return int(value)
 
@@ -867,6 +867,7 @@ def _paged(func):
         rows = func(store, limit=_number(limit, "limit", None), offset=_number(offset, "offset", 0), **kw)
         return [r.as_dict() for r in rows]
     return run
+
 
 NAMED_QUERIES: dict[str, NamedQuery] = {q.name: q for q in (
     NamedQuery("search", "Entities whose name contains a text",

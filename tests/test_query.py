@@ -193,8 +193,9 @@ def test_named_queries_check_their_parameters(corpus_store):
         region = run_named(store, "region", {"region": "Innlandet", "link": "located", "limit": "4"})
         assert sum(map(len, region["actors"].values())) == 4 < region["actor_count"]
         assert all(lk["link"] == "located" for rows in region["actors"].values() for a in rows for lk in a["links"])
-        with pytest.raises(QueryError, match="'limit' must be a whole number"):
-            run_named(store, "members", {"name": "Raufoss Industrinettverk", "limit": "-1"})
+        for bad in ("-1", "2.5", "²"):
+            with pytest.raises(QueryError, match="'limit' must be a whole number"):
+                run_named(store, "members", {"name": "Raufoss Industrinettverk", "limit": bad})
         with pytest.raises(NotFoundError, match="no named query"):
             run_named(store, "drop-all", {})
         with pytest.raises(QueryError, match="needs the parameter 'region'"):
