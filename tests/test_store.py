@@ -58,6 +58,18 @@ def test_replace_and_remove_on_both_stores(store):
     assert not store.has_graph("urn:g:2")
 
 
+def test_ntriples_from_workers_are_stored_whole_or_not_at_all(store):
+    data = _graph("første").serialize(format="nt", encoding="utf-8") + \
+        f'<{ID["actor/y"]}> <http://www.w3.org/2004/02/skos/core#prefLabel> "y"@nb .\n'.encode()
+    assert store.put_ntriples("urn:g:1", data) == 2 == store.count("urn:g:1")
+    assert store.put_ntriples("urn:g:2", _graph("andre").serialize(format="nt", encoding="utf-8"),
+                              replaces=["urn:g:1"]) == 1
+    assert not store.has_graph("urn:g:1") and store.count("urn:g:2") == 1
+    with pytest.raises(StoreError, match="invalid N-Triples for urn:g:3"):
+        store.put_ntriples("urn:g:3", data + b"<urn:s> <urn:p> broken .\n")
+    assert not store.has_graph("urn:g:3")  # the valid lines before the bad one were not kept
+
+
 def test_bindings_are_terms_not_text(store):
     store.put_graph("urn:g:1", _graph("Hydro"))
     q = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?x . FILTER(STR(?x) = ?l) }"
