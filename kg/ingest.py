@@ -161,18 +161,72 @@ def ingest(
             summary.failures.append(Failure(str(path), exc.reason if isinstance(exc, PDFError) else str(exc)))
             if progress:
                 progress(path)
+    writer = _Writer(store, summary, bulk=len(todo) >= BULK_MIN)
     for path, outcome in _results(todo, nlp, workers, model):
         if isinstance(outcome, Failure):
             summary.failures.append(outcome)
         else:
-            try:
-                _store(store, path, outcome, summary)
-            except KGError as exc:
-                summary.failures.append(Failure(str(path), str(exc)))
+            writer.add(path, outcome)
         if progress:
             progress(path)
+    writer.flush()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+#: From this many reports in one ingest, new reports are bulk-loaded ...
+BULK_MIN = 32
+#: ... this many at a time (a crash loses at most these, never half of one).
+BULK_REPORTS = 16
+
+
+class _Writer:
+    """Writes finished reports to the store: one transaction each, or bulk loads for a large batch.
+
+    A report whose file name is already stored replaces the old graph in one
+    transaction, at once; in a large batch the new ones wait in a buffer of
+    :data:`BULK_REPORTS` and go to :meth:`kg.store.Store.put_many_ntriples`.
+    """
+
+    def __init__(self, store: Store, summary: Summary, bulk: bool):
+        self.store, self.summary, self.bulk = store, summary, bulk
+        self.buffer: list[tuple[Path, Result]] = []
+
+    def add(self, path: Path, result: Result) -> None:
+        if any(p.name == path.name for p, _ in self.buffer):
+            self.flush()  # the later file of a name replaces the earlier, as one by one
+        graph_iri = str(report_graph_iri(result.sha256))
+        old = [str(r["g"]) for r in self.store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
+        replaces = [g for g in old if g != graph_iri]
+        if self.bulk and not replaces:
+            self.buffer.append((path, result))
+            if len(self.buffer) >= BULK_REPORTS:
+                self.flush()
+            return
+        try:
+            self._count(result, self.store.put_ntriples(graph_iri, result.ntriples, replaces=replaces))
+        except KGError as exc:
+            self.summary.failures.append(Failure(str(path), str(exc)))
+
+    def flush(self) -> None:
+        """Bulk-load the buffered reports; if that fails, each of them is a failure with the reason."""
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        try:
+            self.summary.triples += self.store.put_many_ntriples(
+                [(str(report_graph_iri(r.sha256)), r.ntriples) for _, r in batch])
+        except KGError as exc:
+            self.summary.failures.extend(Failure(str(path), str(exc)) for path, _ in batch)
+            return
+        for _, result in batch:
+            self._count(result, 0)
+
+    def _count(self, result: Result, triples: int) -> None:
+        self.summary.triples += triples
+        self.summary.reports += 1
+        self.summary.pages += result.pages
+        self.summary.entities += result.entities
 
 
 def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | None):
@@ -195,15 +249,6 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
         futures = {pool.submit(_worker, str(path), model): path for path in largest_first}
         for future in as_completed(futures):
             yield futures[future], future.result()
-
-
-def _store(store: Store, path: Path, result: Result, summary: Summary) -> None:
-    graph_iri = str(report_graph_iri(result.sha256))
-    old = [str(r["g"]) for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
-    summary.triples += store.put_ntriples(graph_iri, result.ntriples, replaces=[g for g in old if g != graph_iri])
-    summary.reports += 1
-    summary.pages += result.pages
-    summary.entities += result.entities
 
 
 def _safe_hash(path: Path) -> str:

@@ -55,3 +55,31 @@ def test_parallel_ingest_stores_the_same_graphs(nlp, bad_inputs, tmp_path):
         two = {r["sha256"]: r["triples"] for r in reports(store)}
     assert one == two and (serial.reports, parallel.reports) == (3, 3)
     assert [f.path for f in parallel.failures] == [str(bad_inputs["not_pdf"])]
+
+
+def test_a_large_batch_is_bulk_loaded_with_the_same_graphs(nlp, tmp_path, monkeypatch):
+    from kg import ingest as kg_ingest
+
+    folder = tmp_path / "inn"
+    for sub in ("a", "b"):
+        (folder / sub).mkdir(parents=True)
+    for i in range(5):
+        write_report_pdf(folder / "a" / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}")
+    # the same file name again, with new content: it replaces the first, as one by one
+    write_report_pdf(folder / "b" / "r0.pdf", LONG_BODY, title="Rapport nummer 0, ny utgave")
+    with OxigraphStore(tmp_path / "one") as store:
+        serial = ingest([folder], store, nlp)
+        one = {r["sha256"]: r["triples"] for r in reports(store)}
+    monkeypatch.setattr(kg_ingest, "BULK_MIN", 2)
+    monkeypatch.setattr(kg_ingest, "BULK_REPORTS", 3)
+    with OxigraphStore(tmp_path / "bulk") as store:
+        bulk = ingest([folder], store, nlp)
+        stored = reports(store)
+        total = store.count()
+    assert {r["sha256"]: r["triples"] for r in stored} == one and len(one) == 5
+    assert (bulk.reports, bulk.triples, bulk.failures) == (serial.reports, serial.triples, [])
+    assert bulk.reports == 6
+    assert "Rapport nummer 0, ny utgave" in [r["title"] for r in stored]
+    assert not (tmp_path / "bulk" / OxigraphStore.PENDING).exists()
+    with OxigraphStore(tmp_path / "bulk") as store:  # reopened: nothing to undo, all there
+        assert store.count() == total and len(reports(store)) == 5

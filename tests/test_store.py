@@ -70,6 +70,70 @@ def test_ntriples_from_workers_are_stored_whole_or_not_at_all(store):
     assert not store.has_graph("urn:g:3")  # the valid lines before the bad one were not kept
 
 
+def _ntriples(n: int, tag: str) -> bytes:
+    return "".join(f'<urn:kg:test:{tag}{i}> <urn:kg:test:p> "{tag} {i}" .\n' for i in range(n)).encode()
+
+
+def test_many_new_graphs_at_once(store):
+    assert store.put_many_ntriples([("urn:g:1", _ntriples(3, "a")), ("urn:g:2", _ntriples(2, "b"))]) == 5
+    assert store.put_many_ntriples([("urn:g:2", _ntriples(4, "c")), ("urn:g:3", _ntriples(1, "d"))]) == 5
+    assert [store.count(f"urn:g:{i}") for i in (1, 2, 3)] == [3, 4, 1]  # an existing graph is replaced
+
+
+def test_a_failed_bulk_load_keeps_none_of_its_graphs(tmp_path):
+    with OxigraphStore(tmp_path / "s") as store:
+        with pytest.raises(StoreError, match="invalid N-Triples in a bulk load of 2 reports"):
+            store.put_many_ntriples([("urn:g:1", _ntriples(50, "a")), ("urn:g:2", b"<urn:s> <urn:p> broken .\n")])
+        assert not store.has_graph("urn:g:1") and not store.has_graph("urn:g:2")
+        assert not (tmp_path / "s" / OxigraphStore.PENDING).exists()
+
+
+def test_an_unfinished_bulk_load_is_undone_when_the_store_opens(tmp_path):
+    with OxigraphStore(tmp_path / "s") as store:
+        store.put_ntriples("urn:g:kept", _ntriples(2, "k"))
+        # what a process killed in the middle of put_many_ntriples leaves: its list, part of its graphs
+        (tmp_path / "s" / OxigraphStore.PENDING).write_text('["urn:g:1", "urn:g:2"]', encoding="utf-8")
+        store.put_ntriples("urn:g:1", _ntriples(7, "a"))
+    with OxigraphStore(tmp_path / "s") as store:
+        assert not store.has_graph("urn:g:1") and store.count("urn:g:kept") == 2
+    assert not (tmp_path / "s" / OxigraphStore.PENDING).exists()
+
+
+_BULK_CHILD = """
+import sys
+from kg.store import OxigraphStore
+store = OxigraphStore(sys.argv[1])
+items = [(f"urn:g:{k}", "".join(f'<urn:kg:test:{k}-{i}> <urn:kg:test:p> "{i}" .\\n'
+                                 for i in range(40000)).encode()) for k in range(8)]
+print("ready", flush=True)
+store.put_many_ntriples(items)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_bulk_load_leaves_whole_graphs(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    killed = 0
+    for attempt in range(4):
+        path = tmp_path / f"s{attempt}"
+        child = subprocess.Popen([sys.executable, "-c", _BULK_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(random.Random(attempt).uniform(0.1, 1.5))
+        child.send_signal(signal.SIGKILL)
+        killed += child.wait(timeout=60) == -signal.SIGKILL
+        with OxigraphStore(path) as store:  # reopens after the crash
+            counts = [store.count(f"urn:g:{k}") for k in range(8)]
+        assert set(counts) <= {0, 40000}, counts  # each graph whole or absent
+        assert not (path / OxigraphStore.PENDING).exists()
+    assert killed >= 2  # most attempts hit the load, not its end
+
+
 def test_bindings_are_terms_not_text(store):
     store.put_graph("urn:g:1", _graph("Hydro"))
     q = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?x . FILTER(STR(?x) = ?l) }"
