@@ -10,6 +10,8 @@ each copy is a new report):
 * kg ingest with 1 worker and with 2 workers into fresh embedded stores,
   pages per second, with the overhead ratio against raw and the speed-up,
   beside the best speed-up a pool of whole reports allows for the batch;
+* the writer alone: the batch's graphs stored by each of the embedded
+  store's paths (SPARQL Update, transactional load, bulk load), triples/s;
 * peak memory of this process.
 
 The four runs take turns for ``--rounds`` rounds and the ratios are medians
@@ -33,8 +35,9 @@ from pathlib import Path
 from pdfminer.high_level import extract_text
 
 from kg import nlp as kg_nlp
-from kg.ingest import find_pdfs, ingest
-from kg.store import OxigraphStore
+from kg.ingest import find_pdfs, ingest, process_to_result
+from kg.pdf import content_hash
+from kg.store import OxigraphStore, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,6 +97,28 @@ def kg_run(pdfs: list[Path], store_dir: Path, workers: int):
         return ingest(pdfs, store, kg_nlp.load() if workers <= 1 else None, workers=workers)
 
 
+def writer_rates(pdfs: list[Path], work: Path) -> None:
+    """Print how fast the writer stores the batch's graphs, by each of the embedded store's paths."""
+    unique = {content_hash(p): p for p in pdfs}  # copies differ by a comment only: process each source once
+    graphs = [process_to_result(p, kg_nlp.load()).ntriples for p in unique.values()]
+    items = [(f"urn:kg:bench:{i}", graphs[i % len(graphs)]) for i in range(len(pdfs))]
+    print(f"writer, {len(items)} report graphs into a fresh embedded store:")
+    paths = [
+        ("one SPARQL Update per report (the server path)", lambda s: [Store.put_ntriples(s, g, d) for g, d in items]),
+        ("one transactional load per report", lambda s: [s.put_ntriples(g, d) for g, d in items]),
+        ("bulk loads of 16 reports", lambda s: [s.put_many_ntriples(items[k:k + 16])
+                                                for k in range(0, len(items), 16)]),
+    ]
+    for name, write in paths:
+        shutil.rmtree(work / "writer", ignore_errors=True)
+        with OxigraphStore(work / "writer") as store:
+            start = time.perf_counter()
+            write(store)
+            seconds = time.perf_counter() - start
+            triples = sum(store.count(g) for g, _ in items)
+        print(f"  {name:48} {triples / seconds:9,.0f} triples/s  ({seconds:5.1f} s)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4)
@@ -128,6 +153,7 @@ def main() -> None:
               f"(rounds: {', '.join(f'{x:.2f}' for x in kg_speedups)}); raw in {args.workers} processes "
               f"{statistics.median(raw_speedups):.2f}x (rounds: {', '.join(f'{x:.2f}' for x in raw_speedups)}); "
               f"whole reports, largest first, allow at most {best_speedup(per_file, args.workers):.2f}x")
+        writer_rates(pdfs, work)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (max RSS): {peak:.0f} MB")
     finally:
