@@ -142,7 +142,9 @@ def ingest(
     (same file name, new content) replaces its old graph atomically. With
     ``workers`` > 1, PDFs are parsed and analysed in that many processes
     (each loads the pipeline ``model`` once) while this process alone
-    writes to the store, one transaction per report.
+    writes to the store: one transaction per report, or, from
+    :data:`BULK_MIN` reports on, bulk loads of :data:`BULK_REPORTS` new
+    reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`).
     """
     summary = Summary()
     start = time.perf_counter()
@@ -196,17 +198,18 @@ class _Writer:
         if any(p.name == path.name for p, _ in self.buffer):
             self.flush()  # the later file of a name replaces the earlier, as one by one
         graph_iri = str(report_graph_iri(result.sha256))
-        old = [str(r["g"]) for r in self.store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
-        replaces = [g for g in old if g != graph_iri]
-        if self.bulk and not replaces:
-            self.buffer.append((path, result))
-            if len(self.buffer) >= BULK_REPORTS:
-                self.flush()
-            return
         try:
-            self._count(result, self.store.put_ntriples(graph_iri, result.ntriples, replaces=replaces))
+            old = [str(r["g"]) for r in self.store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
+            replaces = [g for g in old if g != graph_iri]
+            if replaces or not self.bulk:
+                self._count(result, self.store.put_ntriples(graph_iri, result.ntriples, replaces=replaces))
+                return
         except KGError as exc:
             self.summary.failures.append(Failure(str(path), str(exc)))
+            return
+        self.buffer.append((path, result))
+        if len(self.buffer) >= BULK_REPORTS:
+            self.flush()
 
     def flush(self) -> None:
         """Bulk-load the buffered reports; if that fails, each of them is a failure with the reason."""
