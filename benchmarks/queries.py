@@ -23,6 +23,7 @@ import argparse
 import multiprocessing
 import random
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -152,6 +153,14 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=120, help="seconds before an rdflib query is given up")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kg-query-bench-"))
+    try:
+        run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # about 0.5 GB of N-Quads and store
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
+    """Generate the graph in ``work``, load it into both engines and print the figures."""
     data = work / "data.nq"
     n, sample = generate(data, args.triples)
     print(f"generated {n:,} quads of synthetic reports ({data.stat().st_size / 1e6:.0f} MB of N-Quads)")
