@@ -74,6 +74,14 @@ def _ntriples(n: int, tag: str) -> bytes:
     return "".join(f'<urn:kg:test:{tag}{i}> <urn:kg:test:p> "{tag} {i}" .\n' for i in range(n)).encode()
 
 
+def test_new_graphs_go_to_the_servers_graph_store(oxigraph_server):
+    store = SparqlStore(oxigraph_server)
+    store.remove_graph("urn:g:gsp")
+    assert store.put_ntriples("urn:g:gsp", _ntriples(3, "g")) == 3 == store.count("urn:g:gsp")
+    assert store.endpoints["graphs"] == f"{oxigraph_server.rstrip('/')}/store"  # the Graph Store Protocol's PUT
+    store.remove_graph("urn:g:gsp")
+
+
 def test_many_new_graphs_at_once(store):
     assert store.put_many_ntriples([("urn:g:1", _ntriples(3, "a")), ("urn:g:2", _ntriples(2, "b"))]) == 5
     assert store.put_many_ntriples([("urn:g:2", _ntriples(4, "c")), ("urn:g:3", _ntriples(1, "d"))]) == 5
