@@ -13,6 +13,7 @@ Usage: python benchmarks/serve.py [--runs 30]
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import threading
@@ -41,7 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="kg-serve-bench-")) / "store"
+    work = Path(tempfile.mkdtemp(prefix="kg-serve-bench-"))
+    try:
+        run(args, work / "store")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    """Ingest the sample corpus into ``folder``, serve it and time every question."""
     paths = [ROOT / "corpus"] + ([NIBR] if NIBR.exists() else [])
     with OxigraphStore(folder) as store:
         summary = ingest(paths, store, kg_nlp.load())
