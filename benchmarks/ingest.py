@@ -104,7 +104,7 @@ def writer_rates(pdfs: list[Path], work: Path) -> None:
     items = [(f"urn:kg:bench:{i}", graphs[i % len(graphs)]) for i in range(len(pdfs))]
     print(f"writer, {len(items)} report graphs into a fresh embedded store:")
     paths = [
-        ("one SPARQL Update per report (the server path)", lambda s: [Store.put_ntriples(s, g, d) for g, d in items]),
+        ("one SPARQL Update per report (replacements)", lambda s: [Store.put_ntriples(s, g, d) for g, d in items]),
         ("one transactional load per report", lambda s: [s.put_ntriples(g, d) for g, d in items]),
         ("bulk loads of 16 reports", lambda s: [s.put_many_ntriples(items[k:k + 16])
                                                 for k in range(0, len(items), 16)]),
