@@ -797,15 +797,14 @@ def _plausible(span: Span, common: frozenset[str]) -> bool:
     if len(span) == 1 and _GENERIC_PLURAL.search(text):
         return False
     first = span[0]
-    if len(span) == 1 and first.is_sent_start and first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX") \
-            and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC") and not _cue_type(text):
-        return False  # "Eventuell vekst …": a capitalised sentence opener, not a name
-    if (len(span) == 1 and first.is_sent_start and first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text)
-            and not _cue_type(text) and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
-        return False
-    if (len(span) == 1 and first.is_sent_start and text.lower() in common and not _cue_type(text)
-            and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")):
-        return False
+    if (len(span) == 1 and first.is_sent_start and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")
+            and not _cue_type(text)):  # one capitalised word opening a sentence, no place tag, no name cue
+        if first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX"):
+            return False  # "Eventuell vekst …"
+        if first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text):
+            return False  # "Masterstudiet …"
+        if text.lower() in common:
+            return False  # "Foruten …", written "foruten" elsewhere in the report
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False
     return len(text) <= 120

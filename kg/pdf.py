@@ -128,7 +128,7 @@ def _fragment(line: LTTextLine) -> Fragment | None:
     chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
     if chars:
         fonts = Counter(c.fontname for c in chars)  # a line has few fonts: judge each once
-        font = max(fonts, key=fonts.__getitem__)
+        font = fonts.most_common(1)[0][0]
         size = round(sum(c.size for c in chars) / len(chars), 1)
         bold = sum(n for name, n in fonts.items() if _is_bold(name)) > len(chars) / 2
     else:

@@ -211,6 +211,12 @@ def _finish(store: Store, rows: dict[str, Row], types: dict[str, set[str]]) -> N
         row.aliases = aliases.get(iri, [])
 
 
+def _check_link(link: str | None) -> None:
+    """Raise QueryError unless ``link`` is None or one of :data:`LINKS`."""
+    if link and link not in LINKS:
+        raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
+
+
 def _page(rows: list[Row], limit: int | None, offset: int) -> list[Row]:
     """Rows ``offset`` to ``offset + limit`` of a sorted answer (all from ``offset`` when ``limit`` is None).
 
@@ -241,8 +247,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None, limit: in
     Raises:
         QueryError: no place has that name, the link kind is unknown, or a bad limit or offset.
     """
-    if link and link not in LINKS:
-        raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
+    _check_link(link)
     rows, facts = _actors(store, _places_or_fail(store, name), link)
     return _complete(store, _page(rows, limit, offset), facts, evidence)
 
@@ -251,14 +256,20 @@ def actors_in_region(store: Store, name: str, link: str | None = None, limit: in
 _Fact = tuple[str, str, URIRef, URIRef]  # kind, place label, predicate, object
 
 
-def _actors(store: Store, places: list[URIRef], link: str | None) -> tuple[list[Row], dict[str, list[_Fact]]]:
-    """Actors linked to any of ``places`` or a place inside them, sorted, and their links by actor IRI."""
+def _actors(store: Store, places: list[URIRef], link: str | None,
+            region_places: list[dict] | None = None) -> tuple[list[Row], dict[str, list[_Fact]]]:
+    """Actors linked to any of ``places`` or a place inside them, sorted, and their links by actor IRI.
+
+    ``region_places`` is the answer of :data:`REGION_PLACES` for the one place
+    in ``places`` when the caller has asked it already; otherwise it is asked here.
+    """
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
     facts: dict[str, list[_Fact]] = defaultdict(list)
     seen_links = set()
     for region in places:
-        place_labels = {r["place"]: str(r["label"]) for r in store.select(REGION_PLACES, {"region": region})}
+        found = region_places if region_places is not None else store.select(REGION_PLACES, {"region": region})
+        place_labels = {r["place"]: str(r["label"]) for r in found}
         for kind, predicate, r in _links_of(store, region, link):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
@@ -678,11 +689,11 @@ def region_overview(store: Store, name: str, link: str | None = None, limit: int
     Raises:
         QueryError: no place has that name, the link kind is unknown, or a bad limit or offset.
     """
-    if link and link not in LINKS:
-        raise QueryError(f"unknown link kind {link!r}; choose one of: {', '.join(LINKS)}")
+    _check_link(link)
     root = _places_or_fail(store, name)[0]
+    places = store.select(REGION_PLACES, {"region": root})
     inside: dict[str, dict] = {}
-    for r in store.select(REGION_PLACES, {"region": root}):
+    for r in places:
         iri = str(r["place"])
         p = inside.setdefault(iri, {"iri": iri, "label": str(r["label"]), "types": set(), "number": None})
         p["types"].add(_local(r["type"]))
@@ -692,7 +703,7 @@ def region_overview(store: Store, name: str, link: str | None = None, limit: int
         p["type"] = _most_specific(p.pop("types"))
     me = inside.pop(str(root))
     parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
-    actors, facts = _actors(store, [root], link)
+    actors, facts = _actors(store, [root], link, places)
     by_type: dict[str, list[dict]] = defaultdict(list)
     for row in _complete(store, _page(actors, limit, offset), facts, evidence=True):
         by_type[row.type].append(row.as_dict())
