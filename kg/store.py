@@ -344,6 +344,11 @@ def _ntriples_count(data: bytes) -> int:
     return sum(1 for line in data.splitlines() if line.strip() and not line.lstrip().startswith(b"#"))
 
 
+#: Where a SPARQL server keeps its Graph Store Protocol endpoint, relative to its
+#: base URL, tried in this order: Oxigraph server, Apache Jena Fuseki.
+GRAPH_STORE_PATHS = ("/store", "/data")
+
+
 class SparqlStore(Store):
     """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB) at a base URL.
 
@@ -366,7 +371,7 @@ class SparqlStore(Store):
             self._graph_stores = [f"{self.location}/rdf-graphs/service"]
         else:  # Oxigraph server, Fuseki
             self.endpoints = {"query": f"{self.location}/query", "update": f"{self.location}/update"}
-            self._graph_stores = [f"{self.location}/store", f"{self.location}/data"]
+            self._graph_stores = [f"{self.location}{path}" for path in GRAPH_STORE_PATHS]
         self._ensure_reference_graphs()
 
     def put_ntriples(self, graph_iri: str, data: bytes, replaces: list[str] = ()) -> int:
@@ -394,6 +399,7 @@ class SparqlStore(Store):
                 if not (isinstance(exc.__cause__, HTTPError) and exc.__cause__.code in (404, 405)):
                     raise
                 self._graph_stores.pop(0)  # not this server's graph store: try the next, then SPARQL Update
+        del self.endpoints["graphs"]
         return super().put_ntriples(graph_iri, data, replaces)
 
     def _http(self, endpoint: str, body: bytes, content_type: str, accept: str, params: dict | None = None,

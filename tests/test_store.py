@@ -2,6 +2,7 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
+import kg.store
 from kg.errors import QueryError, StoreError
 from kg.ns import GAZETTEER_GRAPH, ID, KG
 from kg.store import OxigraphStore, SparqlStore, open_store, with_values
@@ -80,6 +81,24 @@ def test_new_graphs_go_to_the_servers_graph_store(oxigraph_server):
     assert store.put_ntriples("urn:g:gsp", _ntriples(3, "g")) == 3 == store.count("urn:g:gsp")
     assert store.endpoints["graphs"] == f"{oxigraph_server.rstrip('/')}/store"  # the Graph Store Protocol's PUT
     store.remove_graph("urn:g:gsp")
+
+
+def test_a_missing_graph_store_path_falls_through_to_the_next(oxigraph_server, monkeypatch):
+    # Fuseki's path first: the real Oxigraph server answers 404 there, so kg moves on to /store
+    monkeypatch.setattr(kg.store, "GRAPH_STORE_PATHS", ("/data", "/store"))
+    store = SparqlStore(oxigraph_server)
+    assert store.put_ntriples("urn:g:next", _ntriples(3, "n")) == 3 == store.count("urn:g:next")
+    assert store.endpoints["graphs"] == f"{oxigraph_server.rstrip('/')}/store"
+    store.remove_graph("urn:g:next")
+
+
+def test_a_server_without_a_graph_store_gets_sparql_update(oxigraph_server, monkeypatch):
+    monkeypatch.setattr(kg.store, "GRAPH_STORE_PATHS", ("/data",))
+    store = SparqlStore(oxigraph_server)
+    for graph, n in (("urn:g:upd1", 4), ("urn:g:upd2", 2)):  # the second goes straight to SPARQL Update
+        assert store.put_ntriples(graph, _ntriples(n, graph[-1])) == n == store.count(graph)
+        assert "graphs" not in store.endpoints
+        store.remove_graph(graph)
 
 
 def test_many_new_graphs_at_once(store):
