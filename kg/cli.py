@@ -150,10 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="spaCy pipeline name or path (default: the shipped model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    # Defaults named in the help are filled in by kg.train: importing it (and so
+    # spaCy, 1.5-3 s) to build this parser would slow every command down.
     p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about 12 minutes on one core here).")
-    from .train import add_arguments
-
-    add_arguments(p)
+    p.add_argument("--norne", type=Path, help="NorNE folder (default ../shared/norne)")
+    p.add_argument("--output", type=Path,
+                   help="where the trained pipeline goes (default: the shipped one, kg/models/nb_kg)")
+    p.add_argument("--work", type=Path, default=Path("build/train"), help="folder for data and checkpoints")
+    p.add_argument("--max-steps", type=int, help="training steps (default from the config)")
+    p.add_argument("--limit", type=int, help="sentences per file, for a quick trial run")
+    p.add_argument("--config", type=Path, help="training config (default: the shipped recipe, kg/training/nb_kg.cfg)")
     return parser
 
 
@@ -161,14 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_ingest(args) -> int:
-    from . import nlp as kg_nlp
     from .ingest import find_pdfs, ingest
     from .store import open_store
 
     files = find_pdfs(args.paths)
-    model = kg_nlp.load(args.model) if args.workers <= 1 else None
-    if args.workers > 1:
-        kg_nlp.check(args.model)  # fail early, before the workers start
+    model = None  # with workers, they load it (and this process need not import spaCy)
+    if args.workers <= 1:
+        from . import nlp as kg_nlp
+
+        model = kg_nlp.load(args.model)
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm

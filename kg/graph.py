@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from . import gazetteer
-from .document import Document
-from .extract import Evidence, Extraction
 from .ns import GRAPH, ID, KG, LANG
-from .resolve import Resolution
+
+if TYPE_CHECKING:  # records only: ingest's writer names graphs without importing spaCy
+    from .document import Document
+    from .extract import Evidence, Extraction
+    from .resolve import Resolution
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 

@@ -15,17 +15,21 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal
-from spacy.language import Language
 
 from .document import Document, build_document
 from .errors import KGError, PDFError
-from .extract import Extraction, extract
 from .graph import report_graph, report_graph_iri
 from .pdf import content_hash, read_pdf
-from .resolve import Resolution, resolve
 from .store import Store
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from .extract import Extraction
+    from .resolve import Resolution
 
 _GRAPHS_OF_SOURCE = """
 PREFIX kg: <https://w3id.org/kg-no/ontology#>
@@ -86,6 +90,11 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
 
 def process(path: str | Path, nlp: Language) -> Processed:
     """Run every pure stage on one PDF."""
+    # imported here: with a pool, the writer process never needs spaCy, and
+    # importing it there (1-3 s) would delay the workers on a 2-core machine
+    from .extract import extract
+    from .resolve import resolve
+
     document = build_document(read_pdf(path))
     if not document.blocks:
         raise PDFError(path, "no readable text blocks after layout analysis")
@@ -112,8 +121,8 @@ def process_to_result(path: Path, nlp: Language) -> Result:
     return Result(str(path), done.document.sha256, data, done.document.page_count, len(done.resolution.entities))
 
 
-def _worker_init(model: str | None) -> None:
-    """Load the spaCy pipeline once in each worker process."""
+def _load_model(model: str | None) -> None:
+    """Load the spaCy pipeline in a worker (once per process); a bad name raises ModelError there."""
     from . import nlp as kg_nlp
 
     kg_nlp.load(model)
@@ -248,8 +257,16 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # one core per worker: the workers are the parallelism
     largest_first = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)  # balances the pool's tail
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(model,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # The model is checked in the pool, so this process (the writer) never
+        # imports spaCy; the files are queued at once, so every worker starts now.
+        loaded = pool.submit(_load_model, model)
         futures = {pool.submit(_worker, str(path), model): path for path in largest_first}
+        try:
+            loaded.result()
+        except KGError:
+            pool.shutdown(cancel_futures=True)
+            raise
         for future in as_completed(futures):
             yield futures[future], future.result()
 

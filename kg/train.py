@@ -131,33 +131,23 @@ def write_card(model: Path, norne: Path) -> None:
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: ``python -m kg.train``."""
-    parser = argparse.ArgumentParser(prog="kg train", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return run(args)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``kg train`` and ``python -m kg.train``."""
-    parser.add_argument("--norne", type=Path, default=DEFAULT_NORNE, help="NorNE folder (default ../shared/norne)")
-    parser.add_argument("--output", type=Path, default=kg_nlp.SHIPPED_MODEL, help="where the trained pipeline goes")
-    parser.add_argument("--work", type=Path, default=Path("build/train"), help="folder for data and checkpoints")
-    parser.add_argument("--max-steps", type=int, help="training steps (default from the config)")
-    parser.add_argument("--limit", type=int, help="sentences per file, for a quick trial run")
-    parser.add_argument("--config", type=Path, default=CONFIG, help="training config (default: the shipped recipe)")
-
-
 def run(args: argparse.Namespace) -> int:
     """Train with parsed arguments."""
     overrides = {}
     if args.max_steps:
         overrides["training.max_steps"] = args.max_steps
         overrides["training.eval_frequency"] = max(1, min(500, args.max_steps // 2))
-    out = train(args.norne, args.output, args.work, overrides, args.limit, args.config)
+    out = train(args.norne or DEFAULT_NORNE, args.output or kg_nlp.SHIPPED_MODEL, args.work, overrides, args.limit,
+                args.config or CONFIG)
     print(f"trained pipeline written to {out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python -m kg.train`` takes the options of ``kg train``."""
+    from .cli import main as cli_main
+
+    return cli_main(["train", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

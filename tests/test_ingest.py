@@ -1,5 +1,10 @@
 import shutil
+import subprocess
+import sys
 
+import pytest
+
+from kg.errors import ModelError
 from kg.ingest import ingest
 from kg.query import reports
 from kg.store import OxigraphStore
@@ -83,3 +88,22 @@ def test_a_large_batch_is_bulk_loaded_with_the_same_graphs(nlp, tmp_path, monkey
     assert not (tmp_path / "bulk" / OxigraphStore.PENDING).exists()
     with OxigraphStore(tmp_path / "bulk") as store:  # reopened: nothing to undo, all there
         assert store.count() == total and len(reports(store)) == 5
+
+
+def test_an_unknown_model_stops_a_parallel_ingest_before_any_report(tmp_path):
+    pdfs = [write_report_pdf(tmp_path / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}") for i in range(2)]
+    with OxigraphStore(tmp_path / "store") as store:
+        with pytest.raises(ModelError, match="no_such_pipeline.*not found"):
+            ingest(pdfs, store, workers=2, model="no_such_pipeline")
+        assert reports(store) == []
+
+
+def test_a_parallel_ingest_keeps_spacy_out_of_the_writer_process(tmp_path):
+    # the writer shares the cores with the workers: importing spaCy there would delay them
+    pdfs = [write_report_pdf(tmp_path / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}") for i in range(2)]
+    code = ("import sys; from kg.cli import main; "
+            f"code = main(['ingest', '--workers', '2', '--quiet', '--store', {str(tmp_path / 's')!r}, "
+            f"{str(pdfs[0])!r}, {str(pdfs[1])!r}]); "
+            "print(code, 'spacy' in sys.modules, 'sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.splitlines()[-1] == "0 False False", done.stderr
