@@ -95,17 +95,6 @@ def load(model: str | os.PathLike | None = None) -> Language:
         return _loaded[name]
 
 
-def check(model: str | os.PathLike | None = None) -> str:
-    """Resolve and check a pipeline name without loading it (for worker processes).
-
-    Raises:
-        ModelError: as :func:`load` would.
-    """
-    name = model_name(model)
-    _check(name)
-    return name
-
-
 def _check(name: str) -> None:
     path = Path(name)
     if not (path.is_dir() or spacy.util.is_package(name)):
