@@ -23,7 +23,6 @@ import argparse
 import multiprocessing
 import random
 import resource
-import shutil
 import statistics
 import tempfile
 import time
@@ -152,11 +151,8 @@ def main() -> None:
     parser.add_argument("--rdflib-runs", type=int, default=3)
     parser.add_argument("--limit", type=float, default=120, help="seconds before an rdflib query is given up")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="kg-query-bench-"))
-    try:
-        run(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # about 0.5 GB of N-Quads and store
+    with tempfile.TemporaryDirectory(prefix="kg-query-bench-", ignore_cleanup_errors=True) as work:
+        run(args, Path(work))  # about 0.5 GB of N-Quads and store, removed when done
 
 
 def run(args: argparse.Namespace, work: Path) -> None:

@@ -13,7 +13,6 @@ Usage: python benchmarks/serve.py [--runs 30]
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import threading
@@ -42,11 +41,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="kg-serve-bench-"))
-    try:
-        run(args, work / "store")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="kg-serve-bench-", ignore_cleanup_errors=True) as work:
+        run(args, Path(work) / "store")
 
 
 def run(args: argparse.Namespace, folder: Path) -> None:

@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     # Defaults named in the help are filled in by kg.train: importing it (and so
-    # spaCy, 1.5-3 s) to build this parser would slow every command down.
+    # spaCy, 1.2-1.7 s idle here) to build this parser would slow every command down.
     p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about 12 minutes on one core here).")
     p.add_argument("--norne", type=Path, help="NorNE folder (default ../shared/norne)")
     p.add_argument("--output", type=Path,

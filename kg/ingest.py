@@ -91,7 +91,7 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
 def process(path: str | Path, nlp: Language) -> Processed:
     """Run every pure stage on one PDF."""
     # imported here: with a pool, the writer process never needs spaCy, and
-    # importing it there (1-3 s) would delay the workers on a 2-core machine
+    # importing it there (1.2-1.7 s idle here) would delay the workers on a 2-core machine
     from .extract import extract
     from .resolve import resolve
 

@@ -1,6 +1,7 @@
+import pytest
 import spacy
 
-from kg.train import train
+from kg.train import main, train
 
 
 def test_training_recipe_runs_on_a_tiny_fixture(tiny_norne, tmp_path):
@@ -13,3 +14,11 @@ def test_training_recipe_runs_on_a_tiny_fixture(tiny_norne, tmp_path):
     assert "CC0" in meta and "NorNE" in meta
     # the tokenizer rules for report text survive saving and loading
     assert [t.text for t in nlp.make_doc("Hansen A/S, tlf. 22")] == ["Hansen", "A/S", ",", "tlf.", "22"]
+
+
+def test_python_m_kg_train_takes_the_options_of_kg_train(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("usage: kg train")
+    assert "--norne" in out and "--max-steps" in out
