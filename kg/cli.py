@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def store_opt(p):
         p.add_argument("--store",
-                       help="store folder, or a SPARQL 1.1 server's base URL (default: $KG_STORE or ./kg-store)")
+                       help="store folder, or a SPARQL 1.1 server's base URL (default: $KG_STORE or ./kg-store); "
+                            "a server's login comes from $KG_STORE_USER and $KG_STORE_PASSWORD, or $KG_STORE_TOKEN")
 
     def page_opt(p, what):
         p.add_argument("--limit", type=int, help=f"at most this many {what} (default: all)")

@@ -21,18 +21,27 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
+from urllib.request import (
+    HTTPBasicAuthHandler,
+    HTTPDigestAuthHandler,
+    HTTPPasswordMgrWithDefaultRealm,
+    Request,
+    build_opener,
+)
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import QueryError, StoreError
-from .ns import GAZETTEER_GRAPH, ONTOLOGY_GRAPH
+from .ns import GAZETTEER_GRAPH, GRAPH, ONTOLOGY_GRAPH
 
 DEFAULT_STORE = "kg-store"
 STORE_ENV = "KG_STORE"
+#: Credentials for a SPARQL server that asks for them: a user name and password
+#: (HTTP Basic or Digest, as the server asks) or a bearer token (``kg serve``).
+STORE_USER_ENV, STORE_PASSWORD_ENV, STORE_TOKEN_ENV = "KG_STORE_USER", "KG_STORE_PASSWORD", "KG_STORE_TOKEN"
 #: Bumped when the gazetteer or ontology graphs change, so stores reload them.
 REFERENCE_VERSION = "3"
 _VERSION_PRED = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
@@ -347,28 +356,62 @@ def _ntriples_count(data: bytes) -> int:
 #: Where a SPARQL server keeps its Graph Store Protocol endpoint, relative to its
 #: base URL, tried in this order: Oxigraph server, Apache Jena Fuseki.
 GRAPH_STORE_PATHS = ("/store", "/data")
+#: Last path segments of a URL that is itself one endpoint for queries and updates
+#: (Virtuoso's ``/sparql``, and ``/sparql-auth`` where it asks for a password).
+SINGLE_ENDPOINTS = ("sparql", "sparql-auth")
+#: Answers from a graph store that kg cannot use (absent, not implemented, or closed to it):
+#: kg tries the next one, then SPARQL Update, which says what is wrong if it fails too.
+_GRAPH_STORE_REFUSALS = (401, 403, 404, 405, 501)
+#: kg's own named graphs (reports, gazetteer, ontology); a shared server may hold others.
+_KG_GRAPHS = f"FILTER(STRSTARTS(STR(?g), {ox.Literal(str(GRAPH))}))"
 
 
 class SparqlStore(Store):
-    """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB) at a base URL.
+    """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB, Virtuoso) at a base URL.
 
     Queries go to ``BASE/query`` and updates to ``BASE/update`` (the SPARQL 1.1
-    Protocol), or for a GraphDB/RDF4J repository URL to ``BASE`` and
-    ``BASE/statements``; a new report's graph is PUT to the server's graph
-    store (the Graph Store Protocol), a replaced one is written in one update
-    request; these servers apply each request as one transaction. The server must answer queries over the union
-    of its graphs: kg asks for it with Oxigraph's ``union-default-graph``
-    parameter; Fuseki needs ``tdb2:unionDefaultGraph true`` in its dataset
-    configuration. Bound parameters travel as a ``VALUES`` block of RDF terms
-    written by the term serialiser, never as pasted user text.
+    Protocol); for a GraphDB/RDF4J repository URL to ``BASE`` and
+    ``BASE/statements``; for a URL ending in ``/sparql`` or ``/sparql-auth``
+    (Virtuoso) both to ``BASE``. Both are sent as URL-encoded forms, the one
+    way every one of these servers takes. A new report's graph is PUT to the
+    server's graph store (the Graph Store Protocol), a replaced one is written
+    in one update request; these servers apply each request as one transaction.
+    The server must answer queries over the union of its graphs: kg asks for
+    it with Oxigraph's ``union-default-graph`` parameter; Fuseki needs
+    ``tdb2:unionDefaultGraph true`` in its dataset configuration; GraphDB and
+    Virtuoso do it by default. Bound parameters travel as a ``VALUES`` block of
+    RDF terms written by the term serialiser, never as pasted user text.
+
+    A server that asks for a password gets the user and password given here,
+    in the URL (``http://user:password@host/…``) or in ``KG_STORE_USER`` and
+    ``KG_STORE_PASSWORD`` (HTTP Basic or Digest, as the server asks); a bearer
+    token (``KG_STORE_TOKEN``, what ``kg serve`` takes) is sent with every
+    request. ``location`` and every message name the server without them.
     """
 
-    def __init__(self, url: str, timeout: float = 120.0):
-        self.location = url.rstrip("/")
+    def __init__(self, url: str, timeout: float = 120.0, user: str | None = None,
+                 password: str | None = None, token: str | None = None):
+        parts = urlsplit(url)
+        user = user or unquote(parts.username or "") or os.environ.get(STORE_USER_ENV)
+        password = password or unquote(parts.password or "") or os.environ.get(STORE_PASSWORD_ENV) or ""
+        server = parts._replace(netloc=parts.netloc.rpartition("@")[2])
+        self.location = urlunsplit(server).rstrip("/")
         self.timeout = timeout
+        self._token = token or os.environ.get(STORE_TOKEN_ENV)
+        handlers = []
+        if user:
+            passwords = HTTPPasswordMgrWithDefaultRealm()
+            # for the whole server: Virtuoso's graph store is a sibling of its query endpoint
+            passwords.add_password(None, urlunsplit(server._replace(path="/", query="", fragment="")), user, password)
+            handlers = [HTTPDigestAuthHandler(passwords), HTTPBasicAuthHandler(passwords)]
+        self._opener = build_opener(*handlers)
+        base, _, last = self.location.rpartition("/")
         if "/repositories/" in self.location:  # GraphDB / RDF4J: queries at the base, updates at /statements
             self.endpoints = {"query": self.location, "update": f"{self.location}/statements"}
             self._graph_stores = [f"{self.location}/rdf-graphs/service"]
+        elif last in SINGLE_ENDPOINTS:  # Virtuoso: one endpoint; its graph store asks for the password too
+            self.endpoints = {"query": self.location, "update": self.location}
+            self._graph_stores = [f"{base}/sparql-graph-crud{'-auth' if user else ''}"]
         else:  # Oxigraph server, Fuseki
             self.endpoints = {"query": f"{self.location}/query", "update": f"{self.location}/update"}
             self._graph_stores = [f"{self.location}{path}" for path in GRAPH_STORE_PATHS]
@@ -378,11 +421,12 @@ class SparqlStore(Store):
         """Like :meth:`Store.put_ntriples`; a new graph is sent with the Graph Store Protocol.
 
         An HTTP PUT of the N-Triples to the server's graph store (Oxigraph
-        ``/store``, Fuseki ``/data``, RDF4J/GraphDB ``/rdf-graphs/service``)
-        spares the server parsing the same triples as SPARQL Update text; the
-        server stores the graph in one transaction. A server without a graph
-        store, and any replacement (old graphs dropped in the same
-        transaction), go through SPARQL Update.
+        ``/store``, Fuseki ``/data``, RDF4J/GraphDB ``/rdf-graphs/service``,
+        Virtuoso ``/sparql-graph-crud-auth``) spares the server parsing the same
+        triples as SPARQL Update text; the server stores the graph in one
+        transaction. A server without a graph store kg may use, and any
+        replacement (old graphs dropped in the same transaction), go through
+        SPARQL Update.
         """
         if replaces or not self._graph_stores or self.has_graph(graph_iri):
             return super().put_ntriples(graph_iri, data, replaces)
@@ -396,31 +440,38 @@ class SparqlStore(Store):
                 self._http("graphs", data, "application/n-triples", "*/*", {"graph": graph_iri}, method="PUT")
                 return count
             except StoreError as exc:
-                if not (isinstance(exc.__cause__, HTTPError) and exc.__cause__.code in (404, 405)):
+                if not (isinstance(exc.__cause__, HTTPError) and exc.__cause__.code in _GRAPH_STORE_REFUSALS):
                     raise
-                self._graph_stores.pop(0)  # not this server's graph store: try the next, then SPARQL Update
+                self._graph_stores.pop(0)  # not a graph store kg can use: try the next, then SPARQL Update
         del self.endpoints["graphs"]
         return super().put_ntriples(graph_iri, data, replaces)
 
     def _http(self, endpoint: str, body: bytes, content_type: str, accept: str, params: dict | None = None,
               method: str = "POST") -> bytes:
         url = self.endpoints[endpoint] + (f"?{urlencode(params)}" if params else "")
-        request = Request(url, data=body, method=method,
-                          headers={"Content-Type": content_type, "Accept": accept})
+        headers = {"Content-Type": content_type, "Accept": accept}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
         try:
-            with urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(Request(url, data=body, method=method, headers=headers),
+                                   timeout=self.timeout) as response:
                 return response.read()
         except HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace").strip().splitlines()
             message = detail[0] if detail else exc.reason
             if exc.code == 400:
                 raise QueryError(f"invalid SPARQL: {message}") from exc
+            if exc.code in (401, 403):
+                message = (f"{message or 'access refused'}; give a user allowed to write with "
+                           f"{STORE_USER_ENV} and {STORE_PASSWORD_ENV} (or {STORE_TOKEN_ENV})")
             raise StoreError(f"SPARQL server {self.location} answered {exc.code}: {message}") from exc
         except (URLError, OSError) as exc:
             raise StoreError(f"cannot reach the SPARQL server at {self.location}: {exc}; is it running?") from exc
+        except ValueError as exc:  # urllib's answer to a login it cannot give (e.g. Bearer with a password)
+            raise StoreError(f"SPARQL server {self.location}: {exc}; give {STORE_TOKEN_ENV} instead") from exc
 
     def _update(self, sparql: str) -> None:
-        self._http("update", sparql.encode("utf-8"), "application/sparql-update", "*/*")
+        self._http("update", urlencode({"update": sparql}).encode("ascii"), _FORM_TYPE, "*/*")
 
     def _contains(self, quad) -> bool:
         ask = f"ASK {{ GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }} }}"
@@ -431,9 +482,10 @@ class SparqlStore(Store):
         return bool(self.raw_query(f"ASK {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}"))
 
     def count(self, graph_iri: str | None = None) -> int:
-        """Number of quads, in one graph or in all."""
+        """Number of quads, in one graph or in all of kg's."""
         target = str(ox.NamedNode(graph_iri)) if graph_iri else "?g"
-        (row,) = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        where = "" if graph_iri else _KG_GRAPHS
+        (row,) = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} {where} }}")
         return int(row["n"])
 
     def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
@@ -441,20 +493,28 @@ class SparqlStore(Store):
         text = with_values(sparql, bindings) if bindings else sparql
         kind = _query_form(text)
         accept = "application/n-triples" if kind in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
-        data = self._http("query", text.encode("utf-8"), "application/sparql-query", accept,
+        data = self._http("query", urlencode({"query": text}).encode("ascii"), _FORM_TYPE, accept,
                           {"union-default-graph": ""})
         if kind in ("CONSTRUCT", "DESCRIBE"):
             return ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        result = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        if kind == "ASK" and isinstance(result, ox.QuerySolutions):
+            # Virtuoso answers ASK as a table of one row, ?__ASK_RETVAL = 1 or 0
+            truth = any(str(getattr(value, "value", "")) in ("1", "true") for row in result for value in row)
+            result = ox.parse_query_results(json.dumps({"head": {}, "boolean": truth}).encode(),
+                                            format=ox.QueryResultsFormat.JSON)
+        return result
 
     def quads(self, graph_iri: str | None = None) -> Iterator:
-        """All quads in named graphs, or those of one graph."""
+        """All quads in kg's named graphs, or those of one graph."""
         target = str(ox.NamedNode(graph_iri)) if graph_iri else "?g"
-        result = self.raw_query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        where = "" if graph_iri else _KG_GRAPHS
+        result = self.raw_query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {target} {{ ?s ?p ?o }} {where} }}")
         for row in result:
             yield ox.Quad(row["s"], row["p"], row["o"], row["g"] if not graph_iri else ox.NamedNode(graph_iri))
 
 
+_FORM_TYPE = "application/x-www-form-urlencoded"
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
@@ -466,10 +526,13 @@ def _query_form(sparql: str) -> str:
 
 
 def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """Bind variables by a ``VALUES`` block opening the query's WHERE group.
+    """Bind variables by a ``VALUES`` block opening every ``WHERE`` group of the query.
 
-    The terms are serialised by pyoxigraph (IRIs checked, literals escaped),
-    so no user text reaches the query unquoted.
+    Every one, because a sub-select is evaluated before the group around it
+    (SPARQL's bottom-up semantics): a parameter used inside one must be bound
+    there, as the embedded store's substitutions do. The terms are serialised
+    by pyoxigraph (IRIs checked, literals escaped), so no user text reaches
+    the query unquoted.
     """
     names = list(bindings)
     for name in names:
@@ -480,10 +543,9 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     except ValueError as exc:
         raise QueryError(f"invalid query parameter: {exc}") from exc
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
-    m = _WHERE.search(sparql)
-    if not m:
+    if not _WHERE.search(sparql):
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
-    return sparql[: m.end()] + block + sparql[m.end():]
+    return _WHERE.sub(lambda m: m.group(0) + block, sparql)
 
 
 def open_store(location: str | os.PathLike | None = None) -> Store:

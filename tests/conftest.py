@@ -42,37 +42,98 @@ def nlp():
     return kg_nlp.load()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, proc, name: str, tries: int = 300, headers: dict | None = None) -> None:
+    """Poll ``url`` until the server answers (any HTTP status), or fail the test session."""
+    import time
+
+    for _ in range(tries):
+        try:
+            urlopen(Request(url, headers=headers or {}), timeout=1).read()
+            return
+        except HTTPError:
+            return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail(f"the {name} did not start")
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     """A real Oxigraph SPARQL server on loopback (skipped when the CLI is absent)."""
     import shutil
-    import socket
     import subprocess
-    import time
-    import urllib.request
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
         pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     folder = tmp_path_factory.mktemp("oxigraph")
     proc = subprocess.Popen([exe, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the Oxigraph server did not start")
+    _wait_for(f"{url}/query?query=ASK%7B%7D", proc, "Oxigraph server")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+
+
+#: Virtuoso's user for the tests: may write through SPARQL Update and the graph store.
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "kg", "kg-test-passord"
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """A real OpenLink Virtuoso server on loopback, with a user allowed to write.
+
+    Yields the base URL of its password-protected SPARQL endpoint
+    (``…/sparql-auth``). Skipped when Debian's ``virtuoso-opensource-7-bin``
+    is absent, unless KG_REQUIRE_VIRTUOSO is set (CI installs it).
+    """
+    import os
+    import shutil
+    import subprocess
+
+    exe, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if not (exe and isql):
+        if os.environ.get("KG_REQUIRE_VIRTUOSO"):
+            pytest.fail("KG_REQUIRE_VIRTUOSO is set but virtuoso-t or isql-vt is missing")
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    http_port, sql_port = _free_port(), _free_port()
+    (folder / "virtuoso.ini").write_text(
+        f"[Database]\nDatabaseFile = {folder}/kg.db\nErrorLogFile = {folder}/kg.log\n"
+        f"LockFile = {folder}/kg.lck\nTransactionFile = {folder}/kg.trx\nxa_persistent_file = {folder}/kg.pxa\n"
+        f"TempStorage = TempDatabase\n[TempDatabase]\nDatabaseFile = {folder}/kg-temp.db\n"
+        f"TransactionFile = {folder}/kg-temp.trx\n"
+        f"[Parameters]\nServerPort = {sql_port}\nNumberOfBuffers = 10000\nMaxDirtyBuffers = 6000\n"
+        f"DirsAllowed = {folder}\n"
+        f"[HTTPServer]\nServerPort = {http_port}\nServerRoot = {folder}\nServerThreads = 5\n"
+        "[SPARQL]\nResultSetMaxRows = 1000000\nMaxQueryExecutionTime = 120\n", encoding="utf-8")
+    proc = subprocess.Popen([exe, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],
+                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}"
+    _wait_for(f"{url}/sparql?query=ASK%7B%7D", proc, "Virtuoso server")
+    grant = (f"DB.DBA.USER_CREATE('{VIRTUOSO_USER}', '{VIRTUOSO_PASSWORD}'); "
+             f"GRANT SPARQL_UPDATE TO \"{VIRTUOSO_USER}\";")
+    subprocess.run([isql, str(sql_port), "dba", "dba", f"exec={grant}"], check=True, timeout=60,
+                   stdout=subprocess.DEVNULL)
+    yield f"{url}/sparql-auth"
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def ingested_store(nlp, folder: Path, paths: list[Path], expected_reports: int) -> Path:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from kg.errors import StoreError
 from kg.server import ServeConfig, check_query, check_update, keywords, negotiate
 from kg.store import SparqlStore
 
@@ -198,6 +199,20 @@ def test_kg_uses_another_kg_as_its_store(served):
     remote = SparqlStore(served.url)
     labels = [r.label for r in actors_in_region(remote, "Raufoss")]
     assert "Nammo Raufoss AS" in labels and len(labels) == len(set(labels))
+
+
+def test_kg_writes_to_another_kg_with_its_token(served, store):
+    graph = "https://w3id.org/kg-no/graph/report/written-by-another-kg"
+    data = b'<https://w3id.org/kg-no/id/actor/x> <http://www.w3.org/2004/02/skos/core#prefLabel> "x"@nb .\n'
+    with pytest.raises(StoreError, match="answered 401.*KG_STORE_TOKEN"):
+        SparqlStore(served.url).put_ntriples(graph, data)
+    with pytest.raises(StoreError, match="give KG_STORE_TOKEN instead"):  # a password is no use to kg serve
+        SparqlStore(served.url, user="analyst", password="secret").put_ntriples(graph, data)
+    assert not store.has_graph(graph)
+    writer = SparqlStore(served.url, token=TOKEN)
+    assert writer.put_ntriples(graph, data) == 1 == store.count(graph)
+    writer.remove_graph(graph)
+    assert not store.has_graph(graph)
 
 
 # ------------------------------------------------------------ named queries and explorer pages

@@ -4,8 +4,10 @@ from rdflib.namespace import SKOS
 
 import kg.store
 from kg.errors import QueryError, StoreError
-from kg.ns import GAZETTEER_GRAPH, ID, KG
+from kg.ns import GAZETTEER_GRAPH, GRAPH, ID, KG
 from kg.store import OxigraphStore, SparqlStore, open_store, with_values
+
+from .conftest import VIRTUOSO_PASSWORD, VIRTUOSO_USER
 
 
 def _graph(label: str) -> Graph:
@@ -14,15 +16,17 @@ def _graph(label: str) -> Graph:
     return g
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", "server", "virtuoso"])
 def store(request, tmp_path):
-    """The same tests against the embedded store and a real SPARQL server."""
+    """The same tests against the embedded store and two real SPARQL servers."""
     if request.param == "embedded":
         with OxigraphStore(tmp_path / "s") as s:
             yield s
         return
-    url = request.getfixturevalue("oxigraph_server")
-    s = SparqlStore(url)
+    if request.param == "virtuoso":
+        s = SparqlStore(request.getfixturevalue("virtuoso_server"), user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
+    else:
+        s = SparqlStore(request.getfixturevalue("oxigraph_server"))
     for g in [r["g"] for r in s.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]:
         if str(g).startswith("urn:g:"):
             s.remove_graph(str(g))
@@ -101,6 +105,30 @@ def test_a_server_without_a_graph_store_gets_sparql_update(oxigraph_server, monk
         store.remove_graph(graph)
 
 
+def test_virtuoso_takes_the_password_by_digest_and_stores_through_its_graph_store(virtuoso_server):
+    with_login = virtuoso_server.replace("://", f"://{VIRTUOSO_USER}:{VIRTUOSO_PASSWORD}@")
+    store = SparqlStore(with_login)
+    assert store.location == virtuoso_server and VIRTUOSO_PASSWORD not in str(store.endpoints)
+    assert store.put_ntriples("urn:g:crud", _ntriples(3, "v")) == 3 == store.count("urn:g:crud")
+    assert store.endpoints["graphs"].endswith("/sparql-graph-crud-auth")
+    assert store.count() > 1000 and all(q.graph_name.value.startswith(str(GRAPH)) for q in store.quads())
+    store.remove_graph("urn:g:crud")
+
+
+def test_virtuoso_refuses_writes_without_the_right_password(virtuoso_server, monkeypatch):
+    writer = SparqlStore(virtuoso_server, user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
+    monkeypatch.setenv("KG_STORE_USER", VIRTUOSO_USER)
+    monkeypatch.setenv("KG_STORE_PASSWORD", "wrong-passord")
+    with pytest.raises(StoreError, match="answered 401.*KG_STORE_USER") as refused:
+        SparqlStore(virtuoso_server).put_ntriples("urn:g:nope", _ntriples(2, "x"))
+    assert "wrong-passord" not in str(refused.value)
+    monkeypatch.delenv("KG_STORE_USER")
+    anonymous = SparqlStore(virtuoso_server.removesuffix("-auth"))  # the open endpoint: reading only
+    with pytest.raises(StoreError, match="No permission"):
+        anonymous.put_ntriples("urn:g:nope", _ntriples(2, "x"))
+    assert not writer.has_graph("urn:g:nope") and anonymous.has_graph(str(GAZETTEER_GRAPH))
+
+
 def test_many_new_graphs_at_once(store):
     assert store.put_many_ntriples([("urn:g:1", _ntriples(3, "a")), ("urn:g:2", _ntriples(2, "b"))]) == 5
     assert store.put_many_ntriples([("urn:g:2", _ntriples(4, "c")), ("urn:g:3", _ntriples(1, "d"))]) == 5
@@ -170,9 +198,18 @@ def test_bindings_are_terms_not_text(store):
     assert store.has_graph("urn:g:1")
 
 
-def test_values_block_opens_the_where_group():
+def test_values_block_opens_every_where_group():
     q = with_values("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?x) }", {"x": Literal('a"b')})
     assert q == 'SELECT ?s WHERE { VALUES (?x) { ("a\\"b") }  ?s ?p ?o FILTER(?o = ?x) }'
+    nested = with_values("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?x } } }", {"x": Literal("y")})
+    assert nested.count('VALUES (?x) { ("y") }') == 2  # a sub-select sees only what is bound inside it
+
+
+def test_a_parameter_inside_a_sub_select_is_bound_there(store):
+    store.put_graph("urn:g:1", _graph("Hydro"))
+    q = ("SELECT ?s ?l WHERE { { SELECT DISTINCT ?s ?l WHERE { "
+         "?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?x FILTER(STR(?x) = ?l) } } }")
+    assert [str(r["s"]) for r in store.select(q, {"l": Literal("Hydro")})] == [str(ID["actor/x"])]
 
 
 def test_invalid_sparql_is_a_query_error(store):
