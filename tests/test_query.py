@@ -20,7 +20,7 @@ from kg.query import (
 )
 from kg.store import OxigraphStore
 
-from .conftest import CORPUS
+from .conftest import CORPUS, VIRTUOSO_PASSWORD, VIRTUOSO_USER
 
 
 def labels(rows):
@@ -111,18 +111,35 @@ def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
         assert named(store, "Raufoss Industrinettverkene") == []
 
 
-def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, oxigraph_server):
+def _every_named_query(store) -> dict:
+    """Each named query's answer, with parameters that reach into the sample corpus."""
+    network, firm = _iri_of(store, "Raufoss Industrinettverk"), _iri_of(store, "Moelven Industrier ASA")
+    params = {"search": {"text": "raufoss"}, "actors-of-region": {"region": "Innlandet"},
+              "region": {"region": "Innlandet"}, "figures-of-region": {"region": "Innlandet"},
+              "members": {"name": "Raufoss Industrinettverk"}, "entity": {"iri": network},
+              "co-mentioned": {"iri": firm}, "group-graph": {"iri": network}, "entities": {},
+              "reports": {}, "regions": {}, "groups": {}, "report-adds": {"report": "lettmetall-raufoss.pdf"}}
+    assert set(params) == set(NAMED_QUERIES)
+    return {name: run_named(store, name, values) for name, values in params.items()}
+
+
+@pytest.mark.parametrize("server", ["oxigraph_server", "virtuoso_server"])
+def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, server, request):
+    """Every named query gives the same answer from a SPARQL server as from the embedded store."""
     from kg.store import SparqlStore
 
-    remote = SparqlStore(oxigraph_server)
+    if server == "virtuoso_server":
+        remote = SparqlStore(request.getfixturevalue(server), user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
+    else:
+        remote = SparqlStore(request.getfixturevalue(server))
     summary = ingest([CORPUS], remote, nlp)
     assert summary.reports + summary.unchanged == 3 and not summary.failures
     with OxigraphStore(corpus_store) as local:
-        expected = [(r.label, r.type) for r in actors_in_region(local, "Innlandet")]
-        expected_members = labels(members(local, "Raufoss Industrinettverk"))
-    assert [(r.label, r.type) for r in actors_in_region(remote, "Innlandet")] == expected
-    assert labels(members(remote, "Raufoss Industrinettverk")) == expected_members
-    assert {r["source"] for r in reports(remote)} >= {"lettmetall-raufoss.pdf", "reiseliv-valdres.pdf"}
+        expected = _every_named_query(local)
+    answers = _every_named_query(remote)
+    assert len(answers["actors-of-region"]) > 20 and all(answers[q] for q in ("members", "co-mentioned", "search"))
+    for name, answer in answers.items():
+        assert answer == expected[name], name
 
 
 def _iri_of(store, label):
@@ -211,16 +228,20 @@ def test_named_queries_check_their_parameters(corpus_store):
     assert set(NAMED_QUERIES) >= {"actors-of-region", "members", "co-mentioned", "report-adds", "figures-of-region"}
 
 
-def test_actor_types_are_the_ontology_subclasses_of_actor():
+def test_class_lists_are_the_ontology_subclasses_of_their_roots():
     from rdflib import RDFS
 
     from kg.graph import ontology_graph
     from kg.ns import KG
-    from kg.query import ACTOR_TYPES
+    from kg.query import ACTOR_TYPES, SEARCHED_TYPES
 
     graph = ontology_graph()
-    subclasses = {str(c).rsplit("#", 1)[-1] for c in graph.transitive_subjects(RDFS.subClassOf, KG.Actor)}
-    assert set(ACTOR_TYPES) == subclasses
+
+    def subclasses(*roots):
+        return {str(c).rsplit("#", 1)[-1] for r in roots for c in graph.transitive_subjects(RDFS.subClassOf, r)}
+
+    assert set(ACTOR_TYPES) == subclasses(KG.Actor)
+    assert set(SEARCHED_TYPES) == subclasses(KG.Actor, KG.Programme, KG.Place, KG.Sector)
 
 
 def test_regions_and_groups_for_the_start_page(corpus_store):
