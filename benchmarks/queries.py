@@ -197,6 +197,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         ("search", q.SEARCH, {"text": Literal("aktør 123")}),
         ("entity facts", q.ENTITY_FACTS, {"e": actor}),
         ("figures", q.FIGURES, {"subject": actor}),
+        ("what a county's figures are about", q.REGION_SUBJECTS, {"region": innlandet}),
         ("co-mentioned", q.CO_MENTIONED, {"e": actor}),
         ("places named", q.LABELLED, {"label": Literal("Gjøvik", lang="nb")}),
     ]

@@ -50,13 +50,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, proc, name: str, tries: int = 300, headers: dict | None = None) -> None:
+def _wait_for(url: str, proc, name: str, tries: int = 300) -> None:
     """Poll ``url`` until the server answers (any HTTP status), or fail the test session."""
     import time
 
     for _ in range(tries):
         try:
-            urlopen(Request(url, headers=headers or {}), timeout=1).read()
+            urlopen(url, timeout=1).read()
             return
         except HTTPError:
             return
