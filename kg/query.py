@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
@@ -165,6 +165,16 @@ def _local(iri) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+def preferred_label(labels: Iterable[str]) -> str:
+    """The one label shown for an entity that reports name differently ("Siva" in one, "SIVA" in another).
+
+    Each store answers in its own order, so the choice must not depend on
+    it: a label not written in capitals if there is one (capitals are how a
+    heading or an acronym writes a name), then the first in alphabetical order.
+    """
+    return min(labels, key=lambda label: (label.isupper(), label))
+
+
 _PLACE_CLASSES = ("Locality", "Municipality", "Region", "County", "Country", "Place")
 
 
@@ -265,6 +275,7 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
     """
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     facts: dict[str, list[_Fact]] = defaultdict(list)
     seen_links = set()
     for region in places:
@@ -273,14 +284,15 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
         for kind, predicate, r in _links_of(store, region, link):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
-            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            names[iri].add(str(r["label"]))
+            rows.setdefault(iri, Row(iri, "", ""))
             key = (iri, kind, str(r["place"]))
             if key not in seen_links:
                 seen_links.add(key)
                 place = place_labels.get(r["place"]) or _local(r["place"])
                 facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
     for iri, row in rows.items():
-        row.type = _most_specific(types[iri])
+        row.type, row.label = _most_specific(types[iri]), preferred_label(names[iri])
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower())), facts
 
 
@@ -321,16 +333,19 @@ def entities(store: Store, type_name: str | None = None) -> list[Row]:
     root = KG.Actor if type_name is None else _class(type_name)
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     roots = [root] if type_name else [KG.Actor, KG.Programme, KG.Place, KG.Sector]
     for r_root in roots:
         for r in store.select(ENTITIES, {"root": r_root}):
             iri = str(r["entity"])
             types[iri].add(_local(r["type"]))
-            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            names[iri].add(str(r["label"]))
+            rows.setdefault(iri, Row(iri, "", ""))
     aliases = _aliases(store)
     for iri, row in rows.items():
         ts = types[iri]
         row.type = _most_specific(ts) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
+        row.label = preferred_label(names[iri])
         row.aliases = aliases.get(iri, [])
     return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
 
@@ -350,6 +365,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
     """
     rows: dict[str, Row] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     facts: dict[str, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     groups = named(store, name)
     if not groups:
@@ -358,8 +374,11 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
         for r in store.select(MEMBERS, {"group": group}):
             iri = str(r["actor"])
             types[iri].add(_local(r["type"]))
-            rows.setdefault(iri, Row(iri, str(r["label"]), ""))
+            names[iri].add(str(r["label"]))
+            rows.setdefault(iri, Row(iri, "", ""))
             facts[iri].append((r["p"], r["group"]))
+    for iri, row in rows.items():
+        row.label = preferred_label(names[iri])
     page = _page(sorted(rows.values(), key=lambda r: r.label.lower()), limit, offset)
     _finish(store, {r.iri: r for r in page}, types)
     for row in page if evidence else ():
@@ -424,16 +443,18 @@ def network(store: Store) -> list[Edge]:
     """Every link between actors, programmes and places, for Gephi and networkx."""
     edges: dict[tuple[str, str, str], Edge] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     rows = store.select(NETWORK_EDGES)
     for r in rows:
-        types[str(r["s"])].add(_local(r["sType"]))
-        types[str(r["o"])].add(_local(r["oType"]))
+        for node, kind, label in ((r["s"], r["sType"], r["sLabel"]), (r["o"], r["oType"], r["oLabel"])):
+            types[str(node)].add(_local(kind))
+            names[str(node)].add(str(label))
     for r in rows:
         s, o = str(r["s"]), str(r["o"])
         key = (s, _local(r["p"]), o)
         if key not in edges:
-            edges[key] = Edge(s, str(r["sLabel"]), _most_specific(types[s]), key[1], o, str(r["oLabel"]),
-                              _most_specific(types[o]))
+            edges[key] = Edge(s, preferred_label(names[s]), _most_specific(types[s]), key[1], o,
+                              preferred_label(names[o]), _most_specific(types[o]))
     return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label))
 
 
@@ -460,18 +481,21 @@ def report_adds(store: Store, graph_iri: str) -> dict:
     """What one report adds to the others: entities no other report mentions, and new facts."""
     g = URIRef(graph_iri)
     types: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, str] = {}
+    names: dict[str, set[str]] = defaultdict(set)
     for r in store.select(REPORT_ADDS_ENTITIES, {"g": g}):
         types[str(r["entity"])].add(_local(r["type"]))
-        labels[str(r["entity"])] = str(r["label"])
+        names[str(r["entity"])].add(str(r["label"]))
     new_entities = sorted(
-        ({"label": labels[i], "type": _most_specific(t), "iri": i} for i, t in types.items()),
+        ({"label": preferred_label(names[i]), "type": _most_specific(t), "iri": i} for i, t in types.items()),
         key=lambda e: (e["type"], e["label"]),
     )
-    facts = sorted(
-        {(str(r["sLabel"]), _local(r["p"]), str(r["oLabel"]) if r.get("oLabel") else str(r["o"]))
-         for r in store.select(REPORT_ADDS_FACTS, {"g": g})}
-    )
+    rows = store.select(REPORT_ADDS_FACTS, {"g": g})
+    for r in rows:
+        names[str(r["s"])].add(str(r["sLabel"]))
+        if r.get("oLabel"):
+            names[str(r["o"])].add(str(r["oLabel"]))
+    facts = sorted({(preferred_label(names[str(r["s"])]), _local(r["p"]),
+                     preferred_label(names[str(r["o"])]) if str(r["o"]) in names else str(r["o"])) for r in rows})
     return {"entities": new_entities, "facts": [{"subject": s, "predicate": p, "object": o} for s, p, o in facts]}
 
 
@@ -518,10 +542,12 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         return []
     hits: dict[str, dict] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     needle = text.casefold()
     for r in store.select(SEARCH, {"text": Literal(text)}):
         iri, matched = str(r["entity"]), str(r["matched"])
         types[iri].add(_local(r["type"]))
+        names[iri].add(str(r["label"]))
         m = matched.casefold()
         rank = 0 if m == needle else 1 if m.startswith(needle) else 2
         hit = hits.setdefault(iri, {"iri": iri, "label": str(r["label"]), "matched": matched, "rank": rank,
@@ -529,7 +555,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         if rank < hit["rank"]:
             hit.update(matched=matched, rank=rank)
     for iri, hit in hits.items():
-        hit["type"] = _most_specific(types[iri])
+        hit["type"], hit["label"] = _most_specific(types[iri]), preferred_label(names[iri])
     ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold()))
     return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
 
@@ -608,11 +634,12 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
         key = (str(r["dir"]), _local(r["p"]), str(r["other"]))
         fact = facts.setdefault(key, {
             "direction": key[0], "predicate": key[1], "relation": _PREDICATE_NAMES[key[0]][key[1]],
-            "iri": key[2], "label": str(r["otherLabel"]), "types": set(), "evidence": [],
+            "iri": key[2], "labels": set(), "types": set(), "evidence": [],
         })
         fact["types"].add(_local(r["otherType"]))
+        fact["labels"].add(str(r["otherLabel"]))
     for (direction, predicate, other), fact in facts.items():
-        fact["type"] = _most_specific(fact.pop("types"))
+        fact["type"], fact["label"] = _most_specific(fact.pop("types")), preferred_label(fact.pop("labels"))
         s_, o_ = (node, URIRef(other)) if direction == "out" else (URIRef(other), node)
         fact["evidence"] = fact_evidence(store, s_, KG[predicate], o_)
     seen, mention_list, reports_seen = set(), [], {}
@@ -624,7 +651,7 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
             mention_list.append({"report": key[0], "page": int(r["page"]), "sentence": key[1]})
     return {
         "iri": iri,
-        "label": str(rows[0]["label"]),
+        "label": preferred_label(str(r["label"]) for r in rows),
         "type": _most_specific(types),
         "types": sorted(types),
         "aliases": sorted({str(r["alias"]) for r in rows if r.get("alias")}),
@@ -638,17 +665,21 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
 
 def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
     out: dict[str, dict] = {}
+    names: dict[str, set[str]] = defaultdict(set)
     for subject in subjects:
         for r in store.select(FIGURES, {"subject": subject}):
             obs = str(r["obs"])
             fig = out.setdefault(obs, {
-                "subject": str(r["subject"]), "subject_label": str(r["subjectLabel"]),
+                "subject": str(r["subject"]), "subject_label": "",
                 "measure": str(r["measure"]), "value": float(r["value"]), "unit": str(r["unit"]),
                 "year": int(str(r["year"])) if r.get("year") else None, "evidence": [],
             })
+            names[obs].add(str(r["subjectLabel"]))
             ev = _evidence_of(r)
             if ev and ev not in fig["evidence"]:
                 fig["evidence"].append(ev)
+    for obs, fig in out.items():
+        fig["subject_label"] = preferred_label(names[obs])
     return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"]))
 
 
@@ -708,12 +739,13 @@ def region_overview(store: Store, name: str, link: str | None = None, limit: int
     inside: dict[str, dict] = {}
     for r in places:
         iri = str(r["place"])
-        p = inside.setdefault(iri, {"iri": iri, "label": str(r["label"]), "types": set(), "number": None})
+        p = inside.setdefault(iri, {"iri": iri, "labels": set(), "types": set(), "number": None})
         p["types"].add(_local(r["type"]))
+        p["labels"].add(str(r["label"]))
         if r.get("number"):
             p["number"] = str(r["number"])
     for p in inside.values():
-        p["type"] = _most_specific(p.pop("types"))
+        p["type"], p["label"] = _most_specific(p.pop("types")), preferred_label(p.pop("labels"))
     me = inside.pop(str(root))
     parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
     actors, facts = _actors(store, [root], link, places)
@@ -759,12 +791,14 @@ def co_mentioned(store: Store, iri: str) -> list[dict]:
     """Actors named in the same sentences as an entity, most shared sentences first."""
     out: dict[str, dict] = {}
     types: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     for r in store.select(CO_MENTIONED, {"e": _iri(iri)}):
         other = str(r["other"])
         types[other].add(_local(r["type"]))
-        out[other] = {"iri": other, "label": str(r["label"]), "sentences": int(r["sentences"])}
+        names[other].add(str(r["label"]))
+        out[other] = {"iri": other, "sentences": int(r["sentences"])}  # each label and type counts them all
     for other, row in out.items():
-        row["type"] = _most_specific(types[other])
+        row["label"], row["type"] = preferred_label(names[other]), _most_specific(types[other])
     return sorted(out.values(), key=lambda r: (-r["sentences"], r["label"].casefold()))
 
 
@@ -795,7 +829,7 @@ def group_graph(store: Store, iri: str) -> dict:
     for n in sorted(node_iris):
         rows = store.select(ENTITY_TYPES, {"e": URIRef(n)})
         if rows:
-            nodes.append({"iri": n, "label": str(rows[0]["label"]),
+            nodes.append({"iri": n, "label": preferred_label(str(r["label"]) for r in rows),
                           "type": _most_specific({_local(r["type"]) for r in rows}), "center": n == iri})
     known = {n["iri"] for n in nodes}
     return {"nodes": nodes, "edges": [{"source": s, "link": p, "target": o} for s, p, o in sorted(edges)
@@ -828,7 +862,12 @@ SELECT DISTINCT ?g ?label ?type WHERE {
 
 def groups(store: Store) -> list[dict]:
     """Clusters, networks and programmes the reports name, by label."""
-    out = [{"iri": str(r["g"]), "label": str(r["label"]), "type": _local(r["type"])} for r in store.select(GROUPS)]
+    names: dict[str, set[str]] = defaultdict(set)
+    types: dict[str, set[str]] = defaultdict(set)
+    for r in store.select(GROUPS):
+        names[str(r["g"])].add(str(r["label"]))
+        types[str(r["g"])].add(_local(r["type"]))
+    out = [{"iri": g, "label": preferred_label(names[g]), "type": _most_specific(types[g])} for g in names]
     return sorted(out, key=lambda g: g["label"].casefold())
 
 

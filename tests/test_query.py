@@ -12,6 +12,7 @@ from kg.query import (
     labelled,
     members,
     named,
+    preferred_label,
     region_figures,
     region_overview,
     reports,
@@ -252,3 +253,28 @@ def test_regions_and_groups_for_the_start_page(corpus_store):
     assert innlandet["type"] == "County" and innlandet["actors"] == max(r["actors"] for r in regions)
     assert {"label": "Raufoss Industrinettverk", "type": "Network"}.items() <= next(
         g for g in groups if g["label"] == "Raufoss Industrinettverk").items()
+
+
+def test_an_entity_named_differently_by_two_reports_shows_one_label_everywhere(served_copy):
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.ns import GRAPH, LANG
+
+    assert preferred_label(["SIVA", "Siva", "Siva AS"]) == "Siva"  # not in capitals, then alphabetical
+    with served_copy() as store:
+        firm = _iri_of(store, "Nammo Raufoss AS")
+        for n, label in enumerate(("NAMMO RAUFOSS AS", "Nammo Raufoss ASA", "Nammo Raufoss as")):
+            g = Graph()
+            g.add((URIRef(firm), SKOS.prefLabel, Literal(label, lang=LANG)))
+            store.put_graph(str(GRAPH[f"report/another-spelling-{n}"]), g)
+        shown = {
+            "entities": [r.label for r in entities(store) if r.iri == firm],
+            "actors": [r.label for r in actors_in_region(store, "Raufoss") if r.iri == firm],
+            "members": [r.label for r in members(store, "Raufoss Industrinettverk") if r.iri == firm],
+            "search": [h["label"] for h in search(store, "nammo") if h["iri"] == firm],
+            "entity": [entity(store, firm)["label"]],
+            "co-mentioned": [r["label"] for r in co_mentioned(store, _iri_of(store, "Benteler Automotive Raufoss AS"))
+                             if r["iri"] == firm],
+        }
+    assert shown == {name: ["Nammo Raufoss AS"] for name in shown}
