@@ -318,6 +318,10 @@ def _links_of(store: Store, region: URIRef, link: str | None):
             yield kind, predicate, r
 
 
+def _reading_order(evidence: dict) -> tuple:
+    return evidence["report"], evidence["page"], evidence["sentence"]
+
+
 def fact_evidence(store: Store, s: URIRef, p: URIRef, o: URIRef) -> list[dict]:
     """Where a fact was read: report title, page, sentence and confidence, in report and page order."""
     out = []
@@ -325,7 +329,7 @@ def fact_evidence(store: Store, s: URIRef, p: URIRef, o: URIRef) -> list[dict]:
         ev = _evidence_of(r)
         if ev not in out:
             out.append(ev)
-    return sorted(out, key=lambda e: (e["report"], e["page"], e["sentence"]))
+    return sorted(out, key=_reading_order)
 
 
 def entities(store: Store, type_name: str | None = None) -> list[Row]:
@@ -386,6 +390,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
             for ev in fact_evidence(store, URIRef(row.iri), predicate, group):
                 if ev not in row.links:
                     row.links.append(ev)
+        row.links.sort(key=_reading_order)
     return page
 
 
@@ -550,9 +555,9 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         names[iri].add(str(r["label"]))
         m = matched.casefold()
         rank = 0 if m == needle else 1 if m.startswith(needle) else 2
-        hit = hits.setdefault(iri, {"iri": iri, "label": str(r["label"]), "matched": matched, "rank": rank,
+        hit = hits.setdefault(iri, {"iri": iri, "label": "", "matched": matched, "rank": rank,
                                     "mentioned": bool(r["mentioned"].toPython())})
-        if rank < hit["rank"]:
+        if (rank, matched) < (hit["rank"], hit["matched"]):  # the best match, the same on every store
             hit.update(matched=matched, rank=rank)
     for iri, hit in hits.items():
         hit["type"], hit["label"] = _most_specific(types[iri]), preferred_label(names[iri])
@@ -593,12 +598,15 @@ SELECT ?obs ?subject ?subjectLabel ?measure ?value ?unit ?year ?page ?sentence ?
 }
 """
 
+#: Mentions in reading order: by report, page and where the sentence starts
+#: (page alone left the order within a page to the store).
 MENTIONS = PREFIXES + """
 SELECT ?e ?report ?g ?page ?sentence WHERE {
-  ?ev kg:subject ?e ; kg:predicate ?mentioned ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r .
+  ?ev kg:subject ?e ; kg:predicate ?mentioned ; kg:page ?page ; kg:sentence ?sentence ; kg:inReport ?r ;
+      kg:charStart ?start .
   FILTER(?mentioned = kg:mentionedIn)
   GRAPH ?g { ?r dcterms:title ?report }
-} ORDER BY ?report ?page
+} ORDER BY ?report ?page ?start
 """
 
 _PREDICATE_NAMES = {
@@ -680,7 +688,10 @@ def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
                 fig["evidence"].append(ev)
     for obs, fig in out.items():
         fig["subject_label"] = preferred_label(names[obs])
-    return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"]))
+        fig["evidence"].sort(key=_reading_order)
+    # two figures alike but for where they were read are told apart by that, not by the store's order
+    return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"],
+                                               [_reading_order(e) for e in f["evidence"]]))
 
 
 #: The places inside a region. Labels and types are looked up with the place
@@ -756,8 +767,8 @@ def region_overview(store: Store, name: str, link: str | None = None, limit: int
         "iri": str(root), "label": me["label"], "type": me["type"], "number": me["number"],
         "actor_count": len(actors), "offset": offset, "limit": limit,
         "part_of": [{"iri": iri, "label": label} for label, iri in parents],
-        "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"])
-                                                         if p["type"] in _PLACE_CLASSES else 99, p["label"])),
+        "places": sorted(inside.values(), key=lambda p: (_PLACE_CLASSES.index(p["type"]) if p["type"] in
+                                                         _PLACE_CLASSES else 99, p["label"], p["iri"])),  # two Våler
         "actors": dict(sorted(by_type.items())),
         "figures": _figures_in(store, [root]),
     }

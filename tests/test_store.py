@@ -27,10 +27,15 @@ def store(request, tmp_path):
         s = SparqlStore(request.getfixturevalue("virtuoso_server"), user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
     else:
         s = SparqlStore(request.getfixturevalue("oxigraph_server"))
-    for g in [r["g"] for r in s.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]:
-        if str(g).startswith("urn:g:"):
-            s.remove_graph(str(g))
+
+    def remove_test_graphs():  # the servers live for the whole session; other tests ingest into them
+        for g in [r["g"] for r in s.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]:
+            if str(g).startswith("urn:g:"):
+                s.remove_graph(str(g))
+
+    remove_test_graphs()
     yield s
+    remove_test_graphs()
 
 
 def test_reference_graphs_are_loaded_once(tmp_path):
