@@ -178,6 +178,11 @@ def preferred_label(labels: Iterable[str]) -> str:
 _PLACE_CLASSES = ("Locality", "Municipality", "Region", "County", "Country", "Place")
 
 
+def _by_type_and_name(row: Row) -> tuple:
+    """Rows by type and name; two entities of one name (the two Våler) by IRI, not in the store's order."""
+    return row.type, row.label.lower(), row.iri
+
+
 def _most_specific(types: set[str]) -> str:
     for cls in (*_ACTOR_CLASSES, *_PLACE_CLASSES):
         if cls in types:
@@ -293,7 +298,7 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
                 facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
     for iri, row in rows.items():
         row.type, row.label = _most_specific(types[iri]), preferred_label(names[iri])
-    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower())), facts
+    return sorted(rows.values(), key=_by_type_and_name), facts
 
 
 def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evidence: bool) -> list[Row]:
@@ -351,7 +356,7 @@ def entities(store: Store, type_name: str | None = None) -> list[Row]:
         row.type = _most_specific(ts) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
         row.label = preferred_label(names[iri])
         row.aliases = aliases.get(iri, [])
-    return sorted(rows.values(), key=lambda r: (r.type, r.label.lower()))
+    return sorted(rows.values(), key=_by_type_and_name)
 
 
 def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
@@ -383,7 +388,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
             facts[iri].append((r["p"], r["group"]))
     for iri, row in rows.items():
         row.label = preferred_label(names[iri])
-    page = _page(sorted(rows.values(), key=lambda r: r.label.lower()), limit, offset)
+    page = _page(sorted(rows.values(), key=lambda r: (r.label.lower(), r.iri)), limit, offset)
     _finish(store, {r.iri: r for r in page}, types)
     for row in page if evidence else ():
         for predicate, group in facts[row.iri]:
@@ -460,7 +465,7 @@ def network(store: Store) -> list[Edge]:
         if key not in edges:
             edges[key] = Edge(s, preferred_label(names[s]), _most_specific(types[s]), key[1], o,
                               preferred_label(names[o]), _most_specific(types[o]))
-    return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label))
+    return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label, e.source, e.target))
 
 
 REPORT_ADDS_ENTITIES = PREFIXES + """
@@ -492,7 +497,7 @@ def report_adds(store: Store, graph_iri: str) -> dict:
         names[str(r["entity"])].add(str(r["label"]))
     new_entities = sorted(
         ({"label": preferred_label(names[i]), "type": _most_specific(t), "iri": i} for i, t in types.items()),
-        key=lambda e: (e["type"], e["label"]),
+        key=lambda e: (e["type"], e["label"], e["iri"]),
     )
     rows = store.select(REPORT_ADDS_FACTS, {"g": g})
     for r in rows:
@@ -561,7 +566,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
             hit.update(matched=matched, rank=rank)
     for iri, hit in hits.items():
         hit["type"], hit["label"] = _most_specific(types[iri]), preferred_label(names[iri])
-    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold()))
+    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold(), h["iri"]))
     return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
 
 
@@ -664,10 +669,10 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
         "types": sorted(types),
         "aliases": sorted({str(r["alias"]) for r in rows if r.get("alias")}),
         "founded": sorted({str(r["founded"]) for r in rows if r.get("founded")}),
-        "facts": sorted(facts.values(), key=lambda f: (f["direction"] == "in", f["predicate"], f["label"])),
+        "facts": sorted(facts.values(), key=lambda f: (f["direction"] == "in", f["predicate"], f["label"], f["iri"])),
         "figures": _figures(store, [node]),
         "mentions": mention_list,
-        "reports": [{"graph": g, "title": t} for g, t in sorted(reports_seen.items(), key=lambda x: x[1])],
+        "reports": [{"graph": g, "title": t} for g, t in sorted(reports_seen.items(), key=lambda x: (x[1], x[0]))],
     }
 
 
@@ -810,7 +815,7 @@ def co_mentioned(store: Store, iri: str) -> list[dict]:
         out[other] = {"iri": other, "sentences": int(r["sentences"])}  # each label and type counts them all
     for other, row in out.items():
         row["label"], row["type"] = preferred_label(names[other]), _most_specific(types[other])
-    return sorted(out.values(), key=lambda r: (-r["sentences"], r["label"].casefold()))
+    return sorted(out.values(), key=lambda r: (-r["sentences"], r["label"].casefold(), r["iri"]))
 
 
 GROUP_EDGES = PREFIXES + """
@@ -860,7 +865,7 @@ def regions(store: Store) -> list[dict]:
     """Counties and regions with the number of actors located or active in them, most first."""
     out = [{"iri": str(r["region"]), "label": str(r["label"]), "type": _local(r["type"]),
             "actors": int(r["actors"])} for r in store.select(REGIONS)]
-    return sorted(out, key=lambda r: (-r["actors"], r["label"]))
+    return sorted(out, key=lambda r: (-r["actors"], r["label"], r["iri"]))
 
 
 GROUPS = PREFIXES + """
@@ -879,7 +884,7 @@ def groups(store: Store) -> list[dict]:
         names[str(r["g"])].add(str(r["label"]))
         types[str(r["g"])].add(_local(r["type"]))
     out = [{"iri": g, "label": preferred_label(names[g]), "type": _most_specific(types[g])} for g in names]
-    return sorted(out, key=lambda g: g["label"].casefold())
+    return sorted(out, key=lambda g: (g["label"].casefold(), g["iri"]))
 
 
 def _iri(iri: str) -> URIRef:
