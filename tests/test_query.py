@@ -278,3 +278,13 @@ def test_an_entity_named_differently_by_two_reports_shows_one_label_everywhere(s
                              if r["iri"] == firm],
         }
     assert shown == {name: ["Nammo Raufoss AS"] for name in shown}
+
+
+def test_aliases_of_many_actors_from_one_scan_are_the_lookups_answers(corpus_store, monkeypatch):
+    import kg.query
+
+    with OxigraphStore(corpus_store) as store:
+        one_by_one = [r.as_dict() for r in actors_in_region(store, "Innlandet")]
+        monkeypatch.setattr(kg.query, "ALIAS_SCAN_FROM", 1)
+        scanned = [r.as_dict() for r in actors_in_region(store, "Innlandet")]
+    assert scanned == one_by_one and any(r["aliases"] for r in scanned)
