@@ -108,12 +108,19 @@ class Store:
             quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in graph)
         self._write([str(GAZETTEER_GRAPH), str(ONTOLOGY_GRAPH)], quads)
 
-    def _write(self, drop: list[str], quads: list) -> None:
-        """Drop graphs and insert quads in one transaction (one SPARQL Update request)."""
+    def _write(self, drop: list[str], quads: list, replaces: list[str] = ()) -> None:
+        """Drop graphs, insert quads and drop the graphs they replace, in one SPARQL Update request.
+
+        One request is one transaction on Oxigraph, Fuseki and GraphDB.
+        Virtuoso runs a request's operations one by one (a run-time failure
+        keeps what came before it), so the replaced graphs are dropped last:
+        a failure there leaves the old report beside the new, never neither.
+        """
         parts = [f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in drop]
         if quads:
             body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
             parts.append("INSERT DATA {\n" + body + "\n}")
+        parts.extend(f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in replaces)
         if parts:
             self._update(" ;\n".join(parts))
 
@@ -121,7 +128,7 @@ class Store:
         """Store ``graph`` as named graph ``graph_iri``, dropping ``replaces`` in the same transaction."""
         g = ox.NamedNode(graph_iri)
         quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in graph]
-        self._write([graph_iri, *replaces], quads)
+        self._write([graph_iri], quads, replaces)
         return len(quads)
 
     def put_ntriples(self, graph_iri: str, data: bytes, replaces: list[str] = ()) -> int:
@@ -132,7 +139,7 @@ class Store:
         except SyntaxError as exc:
             raise StoreError(f"invalid N-Triples for {graph_iri}: {exc}") from exc
         quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
-        self._write([graph_iri, *replaces], quads)
+        self._write([graph_iri], quads, replaces)
         return len(quads)
 
     def put_many_ntriples(self, items: list[tuple[str, bytes]]) -> int:

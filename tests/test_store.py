@@ -68,6 +68,20 @@ def test_replace_and_remove_on_both_stores(store):
     assert not store.has_graph("urn:g:2")
 
 
+def test_a_replaced_graph_is_dropped_after_the_new_one_is_in(tmp_path, monkeypatch):
+    # Virtuoso runs the operations of one update one by one: if inserting the new
+    # report failed there, dropping the old one first would leave neither
+    with OxigraphStore(tmp_path / "s") as store:
+        store.put_graph("urn:g:old", _graph("gammel"))
+        sent = []
+        real = store._update
+        monkeypatch.setattr(store, "_update", lambda sparql: (sent.append(sparql), real(sparql)))
+        store.put_graph("urn:g:new", _graph("ny"), replaces=["urn:g:old"])
+        assert not store.has_graph("urn:g:old") and store.count("urn:g:new") == 1
+    (update,) = sent
+    assert update.index("INSERT DATA") < update.index("DROP SILENT GRAPH <urn:g:old>")
+
+
 def test_ntriples_from_workers_are_stored_whole_or_not_at_all(store):
     data = _graph("første").serialize(format="nt", encoding="utf-8") + \
         f'<{ID["actor/y"]}> <http://www.w3.org/2004/02/skos/core#prefLabel> "y"@nb .\n'.encode()
