@@ -162,8 +162,10 @@ def ingest(
         try:
             if not path.exists():
                 raise PDFError(path, "no such file")
-            if path.is_file() and store.has_graph(str(report_graph_iri(_safe_hash(path)))):
+            graph_iri = str(report_graph_iri(_safe_hash(path))) if path.is_file() else None
+            if graph_iri and store.has_graph(graph_iri):
                 summary.unchanged += 1
+                _drop_older_versions(store, path, graph_iri)
                 if progress:
                     progress(path)
                 continue
@@ -183,6 +185,18 @@ def ingest(
     writer.flush()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _drop_older_versions(store: Store, path: Path, graph_iri: str) -> None:
+    """Remove the graphs of earlier versions of a stored report (same file name, other content).
+
+    A replacement drops them in the same request; a server that runs the
+    operations of a request one by one (Virtuoso) can stop between the new
+    graph and the drop, and ingesting the file again finishes the job.
+    """
+    for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)}):
+        if str(r["g"]) != graph_iri:
+            store.remove_graph(str(r["g"]))
 
 
 #: From this many reports in one ingest, new reports are bulk-loaded ...

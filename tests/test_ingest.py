@@ -35,6 +35,28 @@ def test_changed_report_replaces_its_graph(nlp, tmp_path):
     assert old[0]["sha256"] != new[0]["sha256"] and new[0]["title"] == "Andre versjon"
 
 
+def test_ingesting_again_drops_an_older_version_a_replacement_left(nlp, tmp_path):
+    """A server that stopped between storing a changed report and dropping its old
+    version (Virtuoso runs an update's operations one by one) leaves both: ingesting
+    the file again keeps the new one alone."""
+    from kg.graph import report_graph_iri
+    from kg.ingest import process_to_result
+
+    old_pdf, new_pdf = tmp_path / "v1" / "notat.pdf", tmp_path / "v2" / "notat.pdf"
+    old_pdf.parent.mkdir()
+    new_pdf.parent.mkdir()
+    write_report_pdf(old_pdf, LONG_BODY, title="Første versjon")
+    write_report_pdf(new_pdf, LONG_BODY, title="Andre versjon")
+    with OxigraphStore(tmp_path / "s") as store:
+        ingest([old_pdf], store, nlp)
+        new = process_to_result(new_pdf, nlp)
+        store.put_ntriples(str(report_graph_iri(new.sha256)), new.ntriples)  # stored, the old one not dropped
+        assert sorted(r["title"] for r in reports(store)) == ["Andre versjon", "Første versjon"]
+        again = ingest([new_pdf], store, nlp)
+        assert (again.reports, again.unchanged) == (0, 1)
+        assert [r["title"] for r in reports(store)] == ["Andre versjon"]
+
+
 def test_bad_files_fail_alone_and_leave_nothing(nlp, bad_inputs, tmp_path):
     good = write_report_pdf(tmp_path / "god.pdf", LONG_BODY)
     folder = tmp_path / "inn"
