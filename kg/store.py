@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.error import HTTPError, URLError
@@ -370,6 +371,11 @@ SINGLE_ENDPOINTS = ("sparql", "sparql-auth")
 #: Answers from a graph store that kg cannot use (absent, not implemented, or closed to it):
 #: kg tries the next one, then SPARQL Update, which says what is wrong if it fails too.
 _GRAPH_STORE_REFUSALS = (401, 403, 404, 405, 501)
+#: Attempts of a request that met a refused or dropped connection or a gateway's
+#: 502/503/504 (a server restarting, a proxy in between), the first pause in
+#: seconds, doubled each time. Every request kg sends may be sent twice: queries,
+#: and writes that put or drop whole graphs.
+RETRIES, RETRY_PAUSE = 4, 0.5
 #: kg's own named graphs (reports, gazetteer, ontology); a shared server may hold others.
 _KG_GRAPHS = f"FILTER(STRSTARTS(STR(?g), {ox.Literal(str(GRAPH))}))"
 
@@ -456,27 +462,40 @@ class SparqlStore(Store):
 
     def _http(self, endpoint: str, body: bytes, content_type: str, accept: str, params: dict | None = None,
               method: str = "POST") -> bytes:
+        """Send one request; a refused or dropped connection, or a gateway's 502/503/504, is tried
+        again (:data:`RETRIES` times in all, pausing :data:`RETRY_PAUSE` s, then twice that, …)."""
         url = self.endpoints[endpoint] + (f"?{urlencode(params)}" if params else "")
         headers = {"Content-Type": content_type, "Accept": accept}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        try:
-            with self._opener.open(Request(url, data=body, method=method, headers=headers),
-                                   timeout=self.timeout) as response:
-                return response.read()
-        except HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace").strip().splitlines()
-            message = detail[0] if detail else exc.reason
-            if exc.code == 400:
-                raise QueryError(f"invalid SPARQL: {message}") from exc
-            if exc.code in (401, 403):
-                message = (f"{message or 'access refused'}; give a user allowed to write with "
-                           f"{STORE_USER_ENV} and {STORE_PASSWORD_ENV} (or {STORE_TOKEN_ENV})")
-            raise StoreError(f"SPARQL server {self.location} answered {exc.code}: {message}") from exc
-        except (URLError, OSError) as exc:
-            raise StoreError(f"cannot reach the SPARQL server at {self.location}: {exc}; is it running?") from exc
-        except ValueError as exc:  # urllib's answer to a login it cannot give (e.g. Bearer with a password)
-            raise StoreError(f"SPARQL server {self.location}: {exc}; give {STORE_TOKEN_ENV} instead") from exc
+        attempt = 1
+        while True:
+            try:
+                with self._opener.open(Request(url, data=body, method=method, headers=headers),
+                                       timeout=self.timeout) as response:
+                    return response.read()
+            except (URLError, OSError) as exc:
+                passing = (exc.code in (502, 503, 504) if isinstance(exc, HTTPError)
+                           else isinstance(getattr(exc, "reason", exc), ConnectionError))
+                if not passing or attempt == RETRIES:
+                    raise self._failure(exc) from exc
+                time.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
+                attempt += 1
+            except ValueError as exc:  # urllib's answer to a login it cannot give (e.g. Bearer with a password)
+                raise StoreError(f"SPARQL server {self.location}: {exc}; give {STORE_TOKEN_ENV} instead") from exc
+
+    def _failure(self, exc: OSError) -> StoreError | QueryError:
+        """The error to raise for a request that failed for good."""
+        if not isinstance(exc, HTTPError):
+            return StoreError(f"cannot reach the SPARQL server at {self.location}: {exc}; is it running?")
+        detail = exc.read().decode("utf-8", "replace").strip().splitlines()
+        message = detail[0] if detail else exc.reason
+        if exc.code == 400:
+            return QueryError(f"invalid SPARQL: {message}")
+        if exc.code in (401, 403):
+            message = (f"{message or 'access refused'}; give a user allowed to write with "
+                       f"{STORE_USER_ENV} and {STORE_PASSWORD_ENV} (or {STORE_TOKEN_ENV})")
+        return StoreError(f"SPARQL server {self.location} answered {exc.code}: {message}")
 
     def _update(self, sparql: str) -> None:
         self._http("update", urlencode({"update": sparql}).encode("ascii"), _FORM_TYPE, "*/*")

@@ -42,7 +42,7 @@ def nlp():
     return kg_nlp.load()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as sock:
@@ -77,7 +77,7 @@ def oxigraph_server(tmp_path_factory):
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
         pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("oxigraph")
     proc = subprocess.Popen([exe, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -110,7 +110,7 @@ def virtuoso_server(tmp_path_factory):
             pytest.fail("KG_REQUIRE_VIRTUOSO is set but virtuoso-t or isql-vt is missing")
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin)")
     folder = tmp_path_factory.mktemp("virtuoso")
-    http_port, sql_port = _free_port(), _free_port()
+    http_port, sql_port = free_port(), free_port()
     (folder / "virtuoso.ini").write_text(
         f"[Database]\nDatabaseFile = {folder}/kg.db\nErrorLogFile = {folder}/kg.log\n"
         f"LockFile = {folder}/kg.lck\nTransactionFile = {folder}/kg.trx\nxa_persistent_file = {folder}/kg.pxa\n"
