@@ -118,6 +118,9 @@ _LEADING_CUES = {
     "PublicBody": ("fylkeskommunen", "kommunen", "statsforvalteren", "fylkesmannen"),
 }
 _PROGRAMME_CODE = re.compile(r"^[A-ZÆØÅ]{2,}[-\s]?\d{2,4}$")  # VS2010, FRAM-2005
+#: Roads by number ("Rv 2", "Fv. 33", "E6", "riksvei 3"): what actors lie along, not actors
+#: or places of the gazetteer; the tagger calls them ORG or LOC.
+_ROAD = re.compile(r"^(?:rv|fv|e|riksvei|riksveg|fylkesvei|fylkesveg|europavei|europaveg)\.?\s?\d*$", re.IGNORECASE)
 
 
 def type_name(text: str, label: str) -> str | None:
@@ -126,7 +129,7 @@ def type_name(text: str, label: str) -> str | None:
     Persons, events and derived adjectives are not actors of the graph.
     """
     name = clean(text)
-    if len(name) < 2 or name.upper() in LEGAL_FORMS:
+    if len(name) < 2 or name.upper() in LEGAL_FORMS or _ROAD.match(name):
         return None
     if label in ("PER", "EVT", "DRV", "MISC", "PROD"):
         # a strong cue overrides the tagger: "Arena-programmet", "Kongsvinger kommune", "Forestia AS"

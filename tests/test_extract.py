@@ -19,6 +19,12 @@ from kg.extract import find_concepts, parse_number, type_name
     ("Gjøvik", "GPE_LOC", "Place"),
     ("Per Hansen", "PER", None),
     ("AS", "ORG", None),
+    ("Rv 2", "ORG", None),
+    ("Rv", "ORG", None),
+    ("Fv. 33", "LOC", None),
+    ("E6", "GPE_LOC", None),
+    ("Rv Bygg AS", "ORG", "Firm"),
+    ("Eidsiva", "ORG", "Organisation"),
 ])
 def test_type_name_from_morphology(name, label, expected):
     assert type_name(name, label) == expected
