@@ -131,3 +131,18 @@ def test_a_sentence_opener_the_report_writes_in_lower_case_is_no_name():
     doc = _tagged("Foruten museet finst det ei kyrkje .", [(0, 1, "ORG")])
     assert _block_mentions(doc, 0, 1, 0, gazetteer.load(), common) == []
     assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())] == ["Foruten"]
+
+
+def test_places_joined_by_a_hyphen_and_a_sector_heading_are_no_organisations():
+    from kg import gazetteer
+    from kg.extract import _block_mentions
+
+    doc = _tagged("Lettmetallklynga på Raufoss-Toten har vokse .", [(2, 3, "ORG")])
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
+    assert ("Raufoss-Toten", "Place") in found
+    doc = _tagged("Næringsmiddelindustri og småskala matproduksjon", [(0, 1, "ORG")])
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
+    assert found == [("Næringsmiddelindustri", "Sector"), ("matproduksjon", "Sector")]
+    doc = _tagged("Hamar-Kongsberg Invest AS kjøpte bruket .", [(0, 3, "ORG")])  # a firm named after places
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
+    assert found == [("Hamar-Kongsberg Invest AS", "Firm")]
