@@ -111,6 +111,8 @@ def virtuoso_server(tmp_path_factory):
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin)")
     folder = tmp_path_factory.mktemp("virtuoso")
     http_port, sql_port = free_port(), free_port()
+    while sql_port == http_port:  # each port was free when asked for; the two must differ too
+        sql_port = free_port()
     (folder / "virtuoso.ini").write_text(
         f"[Database]\nDatabaseFile = {folder}/kg.db\nErrorLogFile = {folder}/kg.log\n"
         f"LockFile = {folder}/kg.lck\nTransactionFile = {folder}/kg.trx\nxa_persistent_file = {folder}/kg.pxa\n"
