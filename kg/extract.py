@@ -733,7 +733,8 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
     spans += [(s, "CONCEPT") for s in concepts if s not in wider and not any(t.i in taken for t in s)]
     apposition = {(s.start, s.end): s.label_ for s in concepts}
     taken = {t.i for e, _ in spans for t in e}
-    for start, end, _ in sectors.find(doc.text):
+    sector_hits = sectors.find(doc.text)
+    for start, end, _ in sector_hits:
         span = doc.char_span(start, end, label="Sector", alignment_mode="expand")
         if span is not None and not any(t.i in taken for t in span):
             spans.append((span, "CONCEPT"))
@@ -743,27 +744,17 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
         if (span.start, span.end) in apposition:  # "nettverket Bluelight": a network, whatever NER said
             cue = _cue_type(span.text)
             kind = cue if cue in ("Network", "Cluster", "Programme") else apposition[(span.start, span.end)]
-        if kind in ("Organisation", None) and label in ("ORG", "PER") and _place_name(span.text, places):
-            kind = "Place"  # a gazetteer name tagged ORG (a community acting) or PER (a tagger slip)
-        if label != "CONCEPT" and _sector_name(span.text):
-            kind = "Sector"  # "Næringsmiddelindustri" heading a section: an industry, not a firm
+        if kind in ("Organisation", None) and label in ("ORG", "PER") and (
+                places.lookup(span.text) or places.joined(span.text)):
+            kind = "Place"  # a gazetteer name ("Raufoss-Toten": two) tagged ORG (a community acting) or PER
+        if label != "CONCEPT" and any((s, e) == (span.start_char, span.end_char) for s, e, _ in sector_hits):
+            kind = "Sector"  # all of it names a sector ("Næringsmiddelindustri" heading a section): not a firm
         if kind is None or not _plausible(span, common):
             continue
         sent = span.sent
         ev = Evidence(page, sent.text.strip(), base + span.start_char, base + span.end_char)
         out.append((Mention(clean(span.text), label, kind, ev, block_index), span.start, span.end))
     return out
-
-
-def _place_name(text: str, places) -> bool:
-    """A gazetteer name, or places joined by hyphens ("Raufoss-Toten", "Hamar-Ringsaker")."""
-    parts = text.split("-")
-    return bool(places.lookup(text)) or len(parts) > 1 and all(places.lookup(p) for p in parts)
-
-
-def _sector_name(text: str) -> bool:
-    """Whether the whole of ``text`` names a sector of the scheme ("Treindustrien", "Matproduksjon")."""
-    return any(start == 0 and end == len(text) for start, end, _ in sectors.find(text))
 
 
 def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, int]]) -> None:

@@ -71,6 +71,12 @@ class Gazetteer:
             return non_municipal[0]
         return None
 
+    def joined(self, name: str) -> tuple[Place, ...]:
+        """The places a name joins with hyphens ("Raufoss-Toten": Raufoss and Toten), each
+        unambiguous, or () when the name is not made of places."""
+        parts = tuple(self.best(p) for p in name.split("-"))
+        return parts if len(parts) > 1 and all(parts) else ()
+
     def ancestors(self, key: str) -> set[str]:
         """Every place ``key`` is part of, directly or through others."""
         seen: set[str] = set()

@@ -141,11 +141,8 @@ def _place_parts(g: Graph, node: URIRef, entity) -> None:
     """A compound place not in the gazetteer ("Raufoss-Toten") is part of the places it names."""
     if not entity.key.startswith("place/other/"):
         return
-    gaz = gazetteer.load()
-    parts = [gaz.best(p) for p in entity.label.split("-")]
-    if len(parts) > 1 and all(parts):
-        for place in parts:
-            g.add((node, KG.partOf, entity_iri(place.key)))
+    for place in gazetteer.load().joined(entity.label):
+        g.add((node, KG.partOf, entity_iri(place.key)))
 
 
 def gazetteer_graph() -> Graph:

@@ -187,16 +187,21 @@ def ingest(
     return summary
 
 
+def _other_versions(store: Store, path: Path, graph_iri: str) -> list[str]:
+    """The graphs of the other stored versions of a report: same file name, other content."""
+    return [str(r["g"]) for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})
+            if str(r["g"]) != graph_iri]
+
+
 def _drop_older_versions(store: Store, path: Path, graph_iri: str) -> None:
-    """Remove the graphs of earlier versions of a stored report (same file name, other content).
+    """Remove the graphs of earlier versions of a stored report.
 
     A replacement drops them in the same request; a server that runs the
     operations of a request one by one (Virtuoso) can stop between the new
     graph and the drop, and ingesting the file again finishes the job.
     """
-    for r in store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)}):
-        if str(r["g"]) != graph_iri:
-            store.remove_graph(str(r["g"]))
+    for old in _other_versions(store, path, graph_iri):
+        store.remove_graph(old)
 
 
 #: From this many reports in one ingest, new reports are bulk-loaded ...
@@ -222,8 +227,7 @@ class _Writer:
             self.flush()  # the later file of a name replaces the earlier, as one by one
         graph_iri = str(report_graph_iri(result.sha256))
         try:
-            old = [str(r["g"]) for r in self.store.select(_GRAPHS_OF_SOURCE, {"name": Literal(path.name)})]
-            replaces = [g for g in old if g != graph_iri]
+            replaces = _other_versions(self.store, path, graph_iri)
             if replaces or not self.bulk:
                 self._count(result, self.store.put_ntriples(graph_iri, result.ntriples, replaces=replaces))
                 return

@@ -128,8 +128,7 @@ def link_place(name: str, gaz, context: Counter):
         return gaz.places[scored[0][1]]
     if candidates:
         return None
-    parts = name.split("-")
-    if len(parts) > 1 and all(gaz.best(p) for p in parts):
+    if gaz.joined(name):
         return None  # "Hamar-Ringsaker" names two places; kept as a place made of both
     return _fuzzy_place(name, gaz)
 

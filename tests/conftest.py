@@ -68,19 +68,37 @@ def _wait_for(url: str, proc, name: str, tries: int = 300) -> None:
     pytest.fail(f"the {name} did not start")
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real Oxigraph SPARQL server on loopback (skipped when the CLI is absent)."""
+def oxigraph_exe() -> str:
+    """The ``oxigraph`` server CLI (the test is skipped when it is absent)."""
     import shutil
-    import subprocess
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
         pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen([exe, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+    return exe
+
+
+def start_oxigraph(folder: Path, port: int):
+    """Start ``oxigraph serve`` on a loopback port."""
+    import subprocess
+
+    return subprocess.Popen([oxigraph_exe(), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def remove_reports(store) -> None:
+    """Drop every report graph: the test servers live for the session, and tests store reports there."""
+    from kg.query import reports
+
+    for stored in reports(store):
+        store.remove_graph(stored["graph"])
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph SPARQL server on loopback (skipped when the CLI is absent)."""
+    port = free_port()
+    proc = start_oxigraph(tmp_path_factory.mktemp("oxigraph"), port)
     url = f"http://127.0.0.1:{port}"
     _wait_for(f"{url}/query?query=ASK%7B%7D", proc, "Oxigraph server")
     yield url

@@ -21,7 +21,7 @@ from kg.query import (
 )
 from kg.store import OxigraphStore
 
-from .conftest import CORPUS, VIRTUOSO_PASSWORD, VIRTUOSO_USER
+from .conftest import CORPUS, VIRTUOSO_PASSWORD, VIRTUOSO_USER, remove_reports
 
 
 def labels(rows):
@@ -133,8 +133,7 @@ def test_server_store_answers_like_the_embedded_store(nlp, corpus_store, server,
         remote = SparqlStore(request.getfixturevalue(server), user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
     else:
         remote = SparqlStore(request.getfixturevalue(server))
-    for stored in reports(remote):  # the servers live for the session: other tests store reports there too
-        remote.remove_graph(stored["graph"])
+    remove_reports(remote)
     summary = ingest([CORPUS], remote, nlp)
     assert summary.reports + summary.unchanged == 3 and not summary.failures
     with OxigraphStore(corpus_store) as local:

@@ -6,7 +6,7 @@ from kg.ingest import ingest
 from kg.query import actors_in_region, entities, groups, reports, run_named
 from kg.store import OxigraphStore, SparqlStore
 
-from .conftest import CORPUS, NIBR_PDF, VIRTUOSO_PASSWORD, VIRTUOSO_USER, ingested_store, needs_shared
+from .conftest import CORPUS, NIBR_PDF, VIRTUOSO_PASSWORD, VIRTUOSO_USER, ingested_store, needs_shared, remove_reports
 
 pytestmark = [needs_shared(NIBR_PDF), pytest.mark.shared]
 
@@ -45,8 +45,7 @@ def test_every_answer_about_the_real_report_is_the_same_on_virtuoso(nlp, tmp_pat
     differently, which the samples alone do not show."""
     local_path = ingested_store(nlp, tmp_path_factory.mktemp("nibr-and-samples"), [CORPUS, NIBR_PDF], 4)
     remote = SparqlStore(virtuoso_server, user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
-    for stored in reports(remote):  # the server lives for the session: other tests store reports there too
-        remote.remove_graph(stored["graph"])
+    remove_reports(remote)
     summary = ingest([CORPUS, NIBR_PDF], remote, nlp)
     assert summary.reports + summary.unchanged == 4 and not summary.failures
     with OxigraphStore(local_path) as local:

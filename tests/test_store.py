@@ -7,7 +7,7 @@ from kg.errors import QueryError, StoreError
 from kg.ns import GAZETTEER_GRAPH, GRAPH, ID, KG
 from kg.store import OxigraphStore, SparqlStore, open_store, with_values
 
-from .conftest import VIRTUOSO_PASSWORD, VIRTUOSO_USER, free_port
+from .conftest import VIRTUOSO_PASSWORD, VIRTUOSO_USER, free_port, oxigraph_exe, start_oxigraph
 
 
 def _graph(label: str) -> Graph:
@@ -250,20 +250,12 @@ def test_second_process_gets_store_in_use(tmp_path):
 
 def test_a_server_that_comes_up_late_is_waited_for(tmp_path):
     """A refused connection is tried again after 0.5, 1 and 2 s: a server restarting is not a failure."""
-    import shutil
-    import subprocess
-    import sys
     import threading
-    from pathlib import Path
 
-    exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(exe).exists():
-        pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
+    oxigraph_exe()  # skips here when the CLI is absent
     port = free_port()
     started = []
-    later = threading.Timer(1.0, lambda: started.append(subprocess.Popen(
-        [exe, "serve", "--location", str(tmp_path / "late"), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    later = threading.Timer(1.0, lambda: started.append(start_oxigraph(tmp_path / "late", port)))
     later.start()
     try:
         store = SparqlStore(f"http://127.0.0.1:{port}")  # asks at once, refused until the server is up
