@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from . import gazetteer, sectors
+from .conllu import NER_LABELS
 from .document import HEADING, Document
 from .normalize import LEGAL_FORMS, clean, is_acronym_of, legal_form
 
@@ -215,6 +216,7 @@ _GENERIC_STEMS = {"bedrifts", "innovasjons", "samarbeids", "kompetanse", "nærin
                   "formelle", "dette", "denne", "sosiale", "hele", "egne", "bransje", "industri", "person"}
 
 
+_PROGRAMME_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _GROUP_NOUN = re.compile(
     r"^(?:[\w-]*?)(?P<head>klynga|klyngen|klyngja|nettverket|nettverka|programmet|prosjektet|prosjekt)$", re.I
 )
@@ -236,6 +238,9 @@ def find_concepts(doc: Doc) -> list[Span]:
         end = i + 1
         while group and end < len(doc) and end - i <= 5 and doc[end].text[:1].isupper() and doc[end].pos_ != "PUNCT":
             end += 1
+        if group and end > i + 1 and end < len(doc) and _CONCEPT_TYPES[group.group("head").lower()] == "Programme" \
+                and _PROGRAMME_YEAR.match(doc[end].text):
+            end += 1  # "Forskningsprogrammet Verdiskaping 2010": the year is part of a programme's name
         if group and end > i + 1:
             spans.append(Span(doc, i + 1, end, label=_CONCEPT_TYPES[group.group("head").lower()]))
             i = end
@@ -687,6 +692,7 @@ def trim_span(span: Span) -> Span:
     if end < len(doc) and doc[end].text.lower() in _BODY_SUFFIXES and doc[end - 1].text[:1].isupper():
         end += 1  # "Innlandet" + "fylkeskommune": the public body, not the place
     start = _widen_to_acronym(doc, start, end)
+    end = _complete_to_acronym(doc, start, end)
     if end - start == 1 and doc[start].text.lower() in _INSTITUTION_HEADS and end + 1 < len(doc):
         if doc[end].text in ("i", "på") and doc[end + 1].text[:1].isupper():
             end += 2
@@ -712,6 +718,27 @@ def _widen_to_acronym(doc: Doc, start: int, end: int) -> int:
         if is_acronym_of(short, doc[k:end].text):
             return k
     return start
+
+
+def _complete_to_acronym(doc: Doc, start: int, end: int) -> int:
+    """End of a name the tagger stopped at a particle, when an acronym in brackets follows it.
+
+    "Norsk institutt for" + "by- og regionforskning (NIBR)": the name reads on
+    to the bracket when the acronym abbreviates the longer text and not the
+    shorter. Only a name ending in a particle is read on, so "Norsk Hydro og
+    Norges forskningsråd (NFR)" stays two names.
+    """
+    if end - start < 2 or doc[end - 1].text not in _NAME_PARTICLES:
+        return end
+    for k in range(end + 1, min(end + 6, len(doc) - 2)):
+        if doc[k - 1].is_punct or doc[k - 1].is_sent_end:
+            break
+        if doc[k].text == "(" and doc[k + 2].text == ")":
+            short = doc[k + 1].text
+            if is_acronym_of(short, doc[start:k].text) and not is_acronym_of(short, doc[start:end].text):
+                return k
+            break
+    return end
 
 
 _NAME_PARTICLES = {"i", "på", "for", "og", "av", "til", "-", "&", "de", "la", "von", "van"}
@@ -749,7 +776,7 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
             kind = "Place"  # a gazetteer name ("Raufoss-Toten": two) tagged ORG (a community acting) or PER
         if label != "CONCEPT" and any((s, e) == (span.start_char, span.end_char) for s, e, _ in sector_hits):
             kind = "Sector"  # all of it names a sector ("Næringsmiddelindustri" heading a section): not a firm
-        if kind is None or not _plausible(span, common):
+        if kind is None or not _plausible(span, common, places):
             continue
         sent = span.sent
         ev = Evidence(page, sent.text.strip(), base + span.start_char, base + span.end_char)
@@ -792,26 +819,36 @@ def common_words(document: Document) -> frozenset[str]:
     return frozenset(w for block in document.blocks for w in _LOWER_WORD.findall(block.text))
 
 
-def _plausible(span: Span, common: frozenset[str]) -> bool:
+_NORNE_LABELS = {*NER_LABELS, "MISC"}
+#: A report's number in a series ("2004:5", "10/2003"): the next word opens a title.
+_SERIES_NUMBER = re.compile(r"^(?:(?:19|20)\d\d:\d{1,4}|\d{1,4}/(?:19|20)\d\d)$")
+#: An acronym of a common noun run into the next word in the source ("FOUaktører").
+_RUN_ON_ACRONYM = re.compile(r"^(?:FOU|FoU|IKT|IT)[a-zæøå]{3,}$")
+
+
+def _plausible(span: Span, common: frozenset[str], places) -> bool:
     """Reject junk names: pronouns, digits, web addresses, generic abbreviations,
-    plurals and capitalised common nouns that open a sentence ("Masterstudiet",
-    or any word the report writes in lower case elsewhere, see :func:`common_words`)."""
+    plurals and capitalised common nouns that open a sentence or a cited title
+    ("Masterstudiet", or any word the report writes in lower case elsewhere,
+    see :func:`common_words`), unless the gazetteer knows the word as a place."""
     text = clean(span.text)
     if not text or not re.search(r"[A-Za-zÆØÅæøå]{2}", text) or text.lower() in _NOT_NAMES:
         return False
-    if _DOMAIN.match(text) or text.split("-")[0].lower() in _NOT_NAMES:
+    if _DOMAIN.match(text) or text.split("-")[0].lower() in _NOT_NAMES or _RUN_ON_ACRONYM.match(text):
         return False
     if len(span) == 1 and _GENERIC_PLURAL.search(text):
         return False
     first = span[0]
-    if (len(span) == 1 and first.is_sent_start and span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC")
-            and not _cue_type(text)):  # one capitalised word opening a sentence, no place tag, no name cue
-        if first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX"):
-            return False  # "Eventuell vekst …"
-        if first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text):
-            return False  # "Masterstudiet …"
-        if text.lower() in common:
-            return False  # "Foruten …", written "foruten" elsewhere in the report
+    opens = first.is_sent_start or (first.i > 0 and _SERIES_NUMBER.match(span.doc[first.i - 1].text))
+    if len(span) == 1 and opens and not _cue_type(text) and not places.lookup(text):
+        # one capitalised word opening a sentence or a title, no name cue, no gazetteer place
+        if span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC"):
+            if first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX"):
+                return False  # "Eventuell vekst …"
+            if first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text):
+                return False  # "Masterstudiet …"
+        if text.lower() in common and span.label_ in _NORNE_LABELS:
+            return False  # "Foruten …", "Klynger og nettverk": written in lower case elsewhere in the report
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False
     return len(text) <= 120

@@ -10,6 +10,7 @@ with NorNE labels (e.g. ``nb_core_news_lg``) can be chosen instead with
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -36,6 +37,10 @@ _ABBREVIATIONS = (
 )
 # Legal forms written with a slash, kept whole so that "A/S" marks a firm.
 _SLASH_FORMS = ("A/S", "A/L", "a/s", "L/L")
+# A full stop after an acronym written in mixed case ("FoU.", "KrF."): spaCy
+# splits it only after two capitals, so "på FoU. Unntaket ..." was one
+# sentence and "FoU. Unntaket" one name.
+_ACRONYM_STOP = r"(?<=[a-zæøå][A-ZÆØÅ])\."
 
 
 def customize_tokenizer(nlp: Language) -> Language:
@@ -43,11 +48,18 @@ def customize_tokenizer(nlp: Language) -> Language:
 
     spaCy's nb defaults already keep hyphenated compounds ("Raufoss-Toten",
     "FoU-miljø") and numbers ("1.100", "2004:116") whole; this adds
-    abbreviations common in reports and legal forms such as "A/S". The rules
-    are stored with the tokenizer, so a saved pipeline keeps them.
+    abbreviations common in reports, legal forms such as "A/S", and the full
+    stop after a mixed-case acronym ("FoU."). The rules are stored with the
+    tokenizer, so a saved pipeline keeps them; :func:`load` applies them to
+    every pipeline it loads (a second time changes nothing).
     """
     for text in (*_ABBREVIATIONS, *_SLASH_FORMS):
         nlp.tokenizer.add_special_case(text, [{"ORTH": text}])
+    for form in _SLASH_FORMS:  # "... eies av Hansen A/S." ends a sentence; "S." alone reads as an initial
+        nlp.tokenizer.add_special_case(f"{form}.", [{"ORTH": form}, {"ORTH": "."}])
+    suffixes = nlp.tokenizer.suffix_search.__self__.pattern
+    if _ACRONYM_STOP not in suffixes:
+        nlp.tokenizer.suffix_search = re.compile(f"{suffixes}|{_ACRONYM_STOP}$").search
     return nlp
 
 
@@ -110,7 +122,7 @@ def _load_uncached(name: str) -> Language:
     _check(name)
     try:
         with cpu_ops():
-            return spacy.load(name)
+            return customize_tokenizer(spacy.load(name))
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load spaCy pipeline {name!r}: {exc}") from exc
 

@@ -20,12 +20,14 @@ _LEGAL_RE = re.compile(r"(?:^|\s)(" + _LEGAL_ALTERNATIVES + r")$")
 _TRANSLIT = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa"})
 _PUNCT = re.compile(r"[^\w\s/-]+")
 _SPACE = re.compile(r"\s+")
+_AMPERSAND = re.compile(r"(?<=\S)&(?=\s)|(?<=\s)&(?=\S)")
 
 
 def clean(text: str) -> str:
     """Collapse white space, unify dashes and quotes, trim punctuation at the ends."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00ad", "").replace("–", "-").replace("—", "-").replace("\u2011", "-")
+    text = _AMPERSAND.sub(" & ", text)  # "Krogh& Hansen" as a PDF spaced it; "R&D" stays whole
     text = _SPACE.sub(" ", text).strip()
     return text.strip(" ,.;:«»\"'()[]")
 

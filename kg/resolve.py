@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import gazetteer, sectors
 from .document import HEADING, Document
-from .extract import ACTOR_TYPES, Evidence, Extraction, Mention
+from .extract import ACTOR_TYPES, PLACE_TYPES, Evidence, Extraction, Mention
 from .normalize import fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
@@ -76,10 +76,11 @@ def resolve(extraction: Extraction, document: Document) -> Resolution:
     text = document.text
     aliases = _acronym_aliases(mentions, text)
     actor_names = {actor_key(m.text) for m in mentions if m.type != "Place"}
+    names = {actor_key(m.text) for m in mentions}
     context = _place_context(mentions, gaz)
     keys: list[str] = []
     for m in mentions:
-        keys.append(_mention_key(m, gaz, aliases, actor_names, context))
+        keys.append(_mention_key(m, gaz, aliases, actor_names, names, context))
     keys = _merge_heads(mentions, keys)
     keys = fuzzy_merge(mentions, keys)
     keys = unify_readings(keys)
@@ -170,7 +171,14 @@ def _place_index(gaz) -> tuple:
     return _INDEX[id(gaz)]
 
 
-def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str], context) -> str:
+def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_names: set[str], names: set[str],
+                 context) -> str:
+    """The entity key of one mention.
+
+    A final "s" is read as a genitive only when the report also names the
+    bare form ("Telenors" with "Telenor"): "Thales" or "Atlas" end in "s"
+    of their own.
+    """
     if m.type == "Sector":
         hits = sectors.find(m.text)
         if hits:
@@ -179,18 +187,19 @@ def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_nam
         place = link_place(m.text, gaz, context)
         if place:
             return place.key
-        return f"place/other/{slug(_degenitive(m.text))}"
+        name = m.text[:-1] if _genitive_of(m.text, names) else m.text
+        return f"place/other/{slug(name)}"
     key = actor_key(m.text)
     if key in aliases:
         return aliases[key][0]
-    if m.text.endswith("s") and actor_key(m.text[:-1]) in actor_names:
-        key = actor_key(m.text[:-1])  # genitive "Telenors" → "Telenor"
+    if _genitive_of(m.text, actor_names):
+        key = actor_key(m.text[:-1])
     family = "programme" if m.type == "Programme" else "actor"
     return f"{family}/{key}"
 
 
-def _degenitive(name: str) -> str:
-    return name[:-1] if name.endswith("s") and len(name) > 4 else name
+def _genitive_of(name: str, names: set[str]) -> bool:
+    return name.endswith("s") and len(name) > 2 and actor_key(name[:-1]) in names
 
 
 def _acronym_aliases(mentions: tuple[Mention, ...], text: str) -> dict[str, tuple[str, str]]:
@@ -322,8 +331,11 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
         kind = "Firm"
     elif key.startswith("place/"):
         kind = "Place"
-    else:
-        kind = min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99)))
+    else:  # an actor's or programme's key: its readings as a place do not vote (see unify_readings), and
+        # "Organisation" says only that no rule knew better, so any other reading outvotes it ("NIBR" × 5)
+        actor = Counter({t: n for t, n in types.items() if t not in PLACE_TYPES}) or types
+        typed = Counter({t: n for t, n in actor.items() if t != "Organisation"}) or actor
+        kind = min(typed, key=lambda t: (-typed[t], _TYPE_RANK.get(t, 99)))
     labels = Counter(m.text for m in ms)
     # prefer the form the key was minted from (the long name, not its acronym),
     # then the fullest written form: with legal form, not genitive, most frequent, longest

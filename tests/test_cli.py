@@ -134,7 +134,8 @@ def test_serve_runs_until_interrupted(store):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", store, "--port", str(port),
-                             "--quiet"], stderr=subprocess.PIPE, text=True, env={**os.environ, "KG_SERVE_TOKEN": ""})
+                             "--quiet"], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "KG_SERVE_TOKEN": "", "PYTHONFAULTHANDLER": "1"})
     try:
         for _ in range(300):
             try:
@@ -147,7 +148,11 @@ def test_serve_runs_until_interrupted(store):
         else:
             pytest.fail("kg serve did not answer")
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        try:
+            assert proc.wait(timeout=30) == 0
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # the fault handler prints where each thread waits
+            pytest.fail("kg serve did not stop on Ctrl-C:\n" + proc.communicate(timeout=10)[1])
         err = proc.stderr.read()
         assert "read-only" in err and "stopped" in err
     finally:

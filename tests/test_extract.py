@@ -45,6 +45,11 @@ def test_concepts_are_found_from_compounds():
         ("informasjonssikkerhetsnettverket", "Network"),
         ("Arena-programmet", "Programme"),
     ]
+    doc = spacy.blank("nb")("Forskningsprogrammet Verdiskaping 2010 starta i 2002, nettverket Fiber 2000 seinare.")
+    assert [(s.text, s.label_) for s in find_concepts(doc)] == [
+        ("Verdiskaping 2010", "Programme"),  # a programme's name may end in its year
+        ("Fiber", "Network"),
+    ]
 
 
 def test_region_containment_and_milieu_from_text(nlp):
@@ -146,3 +151,31 @@ def test_places_joined_by_a_hyphen_and_a_sector_heading_are_no_organisations():
     doc = _tagged("Hamar-Kongsberg Invest AS kjøpte bruket .", [(0, 3, "ORG")])  # a firm named after places
     found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
     assert found == [("Hamar-Kongsberg Invest AS", "Firm")]
+
+
+def test_a_cited_title_or_sentence_opening_with_a_common_word_gives_no_place():
+    from kg import gazetteer
+    from kg.document import PARAGRAPH, Block, Document
+    from kg.extract import _block_mentions, common_words
+
+    text = "Vi har mange klynger og FOUaktører i regionen."
+    blocks = (Block(PARAGRAPH, text, 1, 0, len(text)),)
+    common = common_words(Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, blocks))
+    places = gazetteer.load()
+    doc = _tagged("Klynger og nettverk i Gjøvik .", [(0, 1, "GPE_LOC"), (4, 5, "GPE_LOC")])
+    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common)] == ["Gjøvik"]
+    doc = _tagged("Se NIBR-rapport 2004:5 Klynger i Innlandet .", [(3, 4, "GPE_LOC"), (5, 6, "GPE_LOC")])
+    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common)] == ["Innlandet"]
+    doc = _tagged("Vik og Hamar er byer .", [(0, 1, "GPE_LOC"), (2, 3, "GPE_LOC")])  # a gazetteer place stays
+    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common | {"vik"})] == ["Vik", "Hamar"]
+    doc = _tagged("Utdanning og FOUaktører deltar .", [(2, 3, "ORG")])  # an acronym run into a noun
+    assert _block_mentions(doc, 0, 1, 0, places, frozenset()) == []
+
+
+def test_a_name_stopped_at_a_particle_reads_on_to_its_acronym():
+    from kg.extract import trim_span
+
+    doc = _tagged("Norsk institutt for by- og regionforskning ( NIBR ) i Oslo .", [(0, 3, "ORG")])
+    assert trim_span(doc.ents[0]).text == "Norsk institutt for by- og regionforskning"
+    doc = _tagged("Norsk Hydro og Norges forskningsråd ( NFR ) møttes .", [(0, 2, "ORG")])
+    assert trim_span(doc.ents[0]).text == "Norsk Hydro"  # a whole name is not read on over "og"

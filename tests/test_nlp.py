@@ -35,6 +35,10 @@ def test_tokenizer_keeps_report_conventions(nlp):
     words = [t.text for t in nlp.make_doc("Raufoss-Toten og FoU-miljø, bl.a. ca. 68 mrd. kr. i Hansen A/S nr. 4.")]
     for w in ("Raufoss-Toten", "FoU-miljø", "bl.a.", "ca.", "mrd.", "kr.", "A/S", "nr."):
         assert w in words
+    # a full stop after a mixed-case acronym or a legal form ends the sentence
+    doc = nlp("Bedriftene bruker lite på FoU. Unntaket er Hansen A/S. Den bruker mye.")
+    assert [t.text for t in doc][4:8] == ["FoU", ".", "Unntaket", "er"] and "A/S" in [t.text for t in doc]
+    assert len(list(doc.sents)) == 3
 
 
 def test_loaded_models_multiply_with_numpy_not_blis(nlp):

@@ -3,6 +3,8 @@ from kg.normalize import clean, fold, is_acronym_of, legal_form, slug, strip_leg
 
 def test_clean_unifies_dashes_spaces_and_soft_hyphens():
     assert clean(" «Raufoss–Toten\u00ad  nettverket», ") == "Raufoss-Toten nettverket"
+    assert clean("Krogh& Hansen") == clean("Krogh &Hansen") == "Krogh & Hansen"
+    assert clean("R&D Partner") == "R&D Partner"
 
 
 def test_legal_forms_are_read_in_their_written_variants():

@@ -88,3 +88,23 @@ def test_one_name_read_as_organisation_and_unknown_place_is_one_entity():
     res = resolve(Extraction(ments, (), ()), _doc(text))
     (entity,) = res.entities
     assert entity.type == "Network"
+
+
+def test_a_final_s_is_a_genitive_only_when_the_report_names_the_bare_form():
+    text = "Leverandører som Atlas er her. Atlas er stor. Fjellbygdas folk bor i Fjellbygda."
+    ments = _mentions(text, [("Atlas", "Place"), ("Atlas", "Organisation"), ("Fjellbygdas", "Place"),
+                             ("Fjellbygda", "Place")])
+    res = resolve(Extraction(ments, (), ()), _doc(text))
+    assert res.mention_entity[:2] == ("actor/atlas", "actor/atlas")  # one entity, its own "s" kept
+    assert res.mention_entity[2] == res.mention_entity[3] == "place/other/fjellbygda"
+
+
+def test_a_specific_reading_outvotes_generic_organisation_and_place_readings():
+    text = ("Norsk institutt for regionforskning (NIR) skreiv rapporten. NIR er i Oslo. NIR har 80 tilsette. "
+            "Nettverket Bluelight har medlemer. Bluelight møtest i Bluelight-huset, og Bluelight veks.")
+    ments = _mentions(text, [("Norsk institutt for regionforskning", "ResearchOrEducation"), ("NIR", "Organisation"),
+                             ("NIR", "Organisation"), ("NIR", "Organisation"), ("Bluelight", "Network"),
+                             ("Bluelight", "Place"), ("Bluelight", "Place"), ("Bluelight", "Place")])
+    res = resolve(Extraction(ments, (), ()), _doc(text))
+    types = {e.label: e.type for e in res.entities}
+    assert types == {"Norsk institutt for regionforskning": "ResearchOrEducation", "Bluelight": "Network"}
