@@ -1,3 +1,4 @@
 """kg: Norwegian report PDFs into a queryable knowledge graph."""
 
-__version__ = "0.1.0"
+#: Recorded in every report's graph: a store tells the reports an older kg read (``kg ingest --reread``).
+__version__ = "0.2.0"

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--workers", type=int, default=1,
                    help="processes that parse and analyse PDFs in parallel (default 1; one writer stores)")
+    p.add_argument("--reread", action="store_true",
+                   help="read again the stored reports that another kg version or pipeline read "
+                        "(by default they are kept and counted; 'kg reports' shows what read each)")
 
     p = command("query", cmd_query, "Run a SPARQL query over all reports (argument, --file or stdin).")
     p.add_argument("sparql", nargs="?", help="the query text; omit to read --file or stdin")
@@ -184,7 +187,7 @@ def cmd_ingest(args) -> int:
         bar = tqdm(total=len(files), unit="report", file=sys.stderr)
     with open_store(args.store) as store:
         summary = ingest(files, store, model, progress=(lambda p: bar.update(1)) if bar else None,
-                         workers=args.workers, model=args.model)
+                         workers=args.workers, model=args.model, reread=args.reread)
     if bar:
         bar.close()
     for failure in summary.failures:
@@ -264,7 +267,7 @@ def cmd_reports(args) -> int:
     if args.format == "json":
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
-    cols = ["source", "title", "series", "year", "pages", "triples", "sha256"]
+    cols = ["source", "title", "series", "year", "pages", "triples", "sha256", "read_by"]
     rows = [[str(i[c])[:16] if c == "sha256" else ("" if i[c] is None else str(i[c])) for c in cols] for i in items]
     sys.stdout.write(_render(cols, rows, args.format))
     return 0

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 
+from . import __version__
+from . import nlp as kg_nlp
 from .document import Document, build_document
 from .errors import KGError, PDFError
-from .graph import report_graph, report_graph_iri
+from .graph import Reading, report_graph, report_graph_iri
+from .ns import PREFIXES
 from .pdf import content_hash, read_pdf
 from .store import Store
 
@@ -34,6 +37,14 @@ if TYPE_CHECKING:
 _GRAPHS_OF_SOURCE = """
 PREFIX kg: <https://w3id.org/kg-no/ontology#>
 SELECT DISTINCT ?g ?name WHERE { GRAPH ?g { ?report kg:sourceFile ?name } }
+"""
+
+#: What read a stored report (see :class:`kg.graph.Reading`), its graph bound.
+_READING = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items()) + """
+SELECT ?g ?software ?pipeline WHERE {
+  GRAPH ?g { ?g prov:wasGeneratedBy ?reading . ?reading prov:wasAssociatedWith ?agent . ?agent rdfs:label ?software .
+             ?reading prov:used ?used . ?used a kg:Pipeline ; rdfs:label ?pipeline }
+} ORDER BY ?software ?pipeline
 """
 
 
@@ -60,10 +71,17 @@ class Failure:
 
 @dataclass
 class Summary:
-    """What an ingest run did."""
+    """What an ingest run did.
+
+    ``unchanged`` counts stored reports skipped, ``outdated`` those of them
+    that another kg version or pipeline read, ``reread`` the stored reports
+    read again (``reread=True``), which ``reports`` includes.
+    """
 
     reports: int = 0
     unchanged: int = 0
+    outdated: int = 0
+    reread: int = 0
     pages: int = 0
     entities: int = 0
     triples: int = 0
@@ -71,10 +89,25 @@ class Summary:
     failures: list[Failure] = field(default_factory=list)
 
     def line(self) -> str:
+        again = f" ({self.reread} read again)" if self.reread else ""
+        outdated = (f" ({self.outdated} read by another kg or pipeline: --reread reads them again)"
+                    if self.outdated else "")
         return (
-            f"{self.reports} reports ingested, {self.unchanged} unchanged, {len(self.failures)} failed; "
+            f"{self.reports} reports ingested{again}, {self.unchanged} unchanged{outdated}, "
+            f"{len(self.failures)} failed; "
             f"{self.pages} pages, {self.entities} entities, {self.triples} triples in {self.seconds:.1f} s"
         )
+
+
+def reading(meta) -> Reading:
+    """What reads reports in this process: this kg and the pipeline with spaCy meta ``meta``."""
+    return Reading(f"kg {__version__}", kg_nlp.describe(meta))
+
+
+def stored_reading(store: Store, graph_iri: str) -> Reading | None:
+    """What read a stored report; None for a graph written before kg recorded it."""
+    rows = store.select(_READING, {"g": URIRef(graph_iri)})
+    return Reading(str(rows[0]["software"]), str(rows[0]["pipeline"])) if rows else None
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
@@ -100,7 +133,8 @@ def process(path: str | Path, nlp: Language) -> Processed:
         raise PDFError(path, "no readable text blocks after layout analysis")
     extraction = extract(document, nlp)
     resolution = resolve(extraction, document)
-    return Processed(document, extraction, resolution, report_graph(document, extraction, resolution))
+    graph = report_graph(document, extraction, resolution, reading(nlp.meta))
+    return Processed(document, extraction, resolution, graph)
 
 
 @dataclass(frozen=True)
@@ -123,14 +157,10 @@ def process_to_result(path: Path, nlp: Language) -> Result:
 
 def _load_model(model: str | None) -> None:
     """Load the spaCy pipeline in a worker (once per process); a bad name raises ModelError there."""
-    from . import nlp as kg_nlp
-
     kg_nlp.load(model)
 
 
 def _worker(path: str, model: str | None) -> Result | Failure:
-    from . import nlp as kg_nlp
-
     try:
         return process_to_result(Path(path), kg_nlp.load(model))
     except KGError as exc:
@@ -144,11 +174,15 @@ def ingest(
     progress: Callable[[Path], None] | None = None,
     workers: int = 1,
     model: str | None = None,
+    reread: bool = False,
 ) -> Summary:
     """Ingest PDFs (files or folders) into ``store``.
 
     Unchanged reports (same content hash) are skipped; a changed report
-    (same file name, new content) replaces its old graph atomically. With
+    (same file name, new content) replaces its old graph atomically. A
+    stored report that another kg version or pipeline read (see
+    :class:`kg.graph.Reading`) is counted as outdated, or, with ``reread``,
+    read again and its graph replaced in one transaction. With
     ``workers`` > 1, PDFs are parsed and analysed in that many processes
     (each loads the pipeline ``model`` once) while this process alone
     writes to the store: one transaction per report, or, from
@@ -157,15 +191,23 @@ def ingest(
     """
     summary = Summary()
     start = time.perf_counter()
+    current = reading(nlp.meta if nlp is not None else kg_nlp.pipeline_meta(model))
     todo: list[Path] = []
+    again: set[str] = set()
     for path in find_pdfs(paths):
         try:
             if not path.exists():
                 raise PDFError(path, "no such file")
             graph_iri = str(report_graph_iri(_safe_hash(path))) if path.is_file() else None
             if graph_iri and store.has_graph(graph_iri):
-                summary.unchanged += 1
                 _drop_older_versions(store, path, graph_iri)
+                if stored_reading(store, graph_iri) != current:
+                    if reread:
+                        todo.append(path)
+                        again.add(str(path))
+                        continue
+                    summary.outdated += 1
+                summary.unchanged += 1
                 if progress:
                     progress(path)
                 continue
@@ -183,6 +225,7 @@ def ingest(
         if progress:
             progress(path)
     writer.flush()
+    summary.reread = len(again - {f.path for f in summary.failures})
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -262,8 +305,6 @@ class _Writer:
 def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | None):
     """Yield (path, Result or Failure) as reports are done, in this process or in a pool."""
     if workers <= 1 or len(todo) <= 1:
-        from . import nlp as kg_nlp
-
         pipeline = nlp or kg_nlp.load(model)
         for path in todo:
             try:

@@ -9,17 +9,19 @@ with NorNE labels (e.g. ``nb_core_news_lg``) can be chosen instead with
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-
-import spacy
-from spacy.language import Language
-from spacy.util import registry
-from thinc.api import use_ops
+from typing import TYPE_CHECKING
 
 from .errors import ModelError
+
+if TYPE_CHECKING:  # spaCy is imported with the pipeline: ingest's writer process reads only meta.json
+    from spacy.language import Language
 
 #: Directory of the pipeline shipped inside the package.
 SHIPPED_MODEL = Path(__file__).parent / "models" / "nb_kg"
@@ -63,10 +65,16 @@ def customize_tokenizer(nlp: Language) -> Language:
     return nlp
 
 
-@registry.callbacks("kg.norwegian_tokenizer.v1")
 def make_tokenizer_callback():
     """Config callback for ``[initialize.before_init]`` in the training config."""
     return customize_tokenizer
+
+
+def register() -> None:
+    """Register kg's config callbacks with spaCy (before a pipeline is trained or loaded)."""
+    from spacy.util import registry
+
+    registry.callbacks.register("kg.norwegian_tokenizer.v1", func=make_tokenizer_callback)
 
 
 def cpu_ops():
@@ -78,6 +86,8 @@ def cpu_ops():
     faster. Layers keep the operations they were built with, so loading or
     initialising a pipeline inside this context is enough.
     """
+    from thinc.api import use_ops
+
     return use_ops("numpy", use_blis=False)
 
 
@@ -109,7 +119,7 @@ def load(model: str | os.PathLike | None = None) -> Language:
 
 def _check(name: str) -> None:
     path = Path(name)
-    if not (path.is_dir() or spacy.util.is_package(name)):
+    if not (path.is_dir() or _package_dir(name)):
         raise ModelError(
             f"spaCy pipeline {name!r} not found; use the shipped model (no --model), "
             f"a pipeline directory, or an installed package: {', '.join(installed_pipelines()) or 'none installed'}"
@@ -119,7 +129,10 @@ def _check(name: str) -> None:
 
 
 def _load_uncached(name: str) -> Language:
+    import spacy
+
     _check(name)
+    register()
     try:
         with cpu_ops():
             return customize_tokenizer(spacy.load(name))
@@ -129,4 +142,38 @@ def _load_uncached(name: str) -> Language:
 
 def installed_pipelines() -> list[str]:
     """Names of spaCy pipeline packages installed in this environment."""
+    import spacy
+
     return sorted(spacy.util.get_installed_models())
+
+
+def _package_dir(name: str) -> Path | None:
+    """The folder of an installed pipeline package, found without importing it."""
+    if not name.isidentifier():
+        return None
+    spec = importlib.util.find_spec(name)
+    folders = spec.submodule_search_locations if spec else None
+    return Path(next(iter(folders))) if folders else None
+
+
+def pipeline_meta(model: str | os.PathLike | None = None) -> dict:
+    """The meta.json of a pipeline (name, version, labels), read without loading it or spaCy.
+
+    Raises:
+        ModelError: no such pipeline, or it has no readable meta.json.
+    """
+    name = model_name(model)
+    _check(name)
+    folder = Path(name) if Path(name).is_dir() else _package_dir(name)
+    try:
+        return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the meta.json of spaCy pipeline {name!r}: {exc}") from exc
+
+
+def describe(meta: Mapping) -> str:
+    """A pipeline's package name and version, as each report's graph records it: "nb_kg 0.0.0"."""
+    name, lang = str(meta.get("name", "unnamed")), str(meta.get("lang", ""))
+    if lang and not name.startswith(f"{lang}_"):
+        name = f"{lang}_{name}"  # spaCy's packages: lang "nb" + name "core_news_lg"
+    return f"{name} {meta.get('version', '0.0.0')}"

@@ -36,6 +36,7 @@ class KG(DefinedNamespace):
     Sector: URIRef
     Observation: URIRef
     Evidence: URIRef
+    Pipeline: URIRef
     # relations
     locatedIn: URIRef
     activeIn: URIRef
@@ -97,4 +98,5 @@ PREFIXES = {
     "kg": str(KG), "id": str(ID), "skos": "http://www.w3.org/2004/02/skos/core#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "dcterms": "http://purl.org/dc/terms/", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "prov": "http://www.w3.org/ns/prov#",
 }

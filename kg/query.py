@@ -102,12 +102,14 @@ SELECT DISTINCT ?entity ?alias WHERE { ?entity skos:altLabel ?alias }
 """
 
 REPORTS = PREFIXES + """
-SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages WHERE {
+SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages ?software ?pipeline WHERE {
   GRAPH ?g {
     ?report a kg:Report ; dcterms:title ?title ; kg:sourceFile ?source ; kg:contentHash ?hash ;
             kg:pageCount ?pages .
     OPTIONAL { ?report dcterms:identifier ?series }
     OPTIONAL { ?report dcterms:issued ?year }
+    OPTIONAL { ?g prov:wasGeneratedBy ?reading . ?reading prov:wasAssociatedWith ?agent . ?agent rdfs:label ?software .
+               ?reading prov:used ?used . ?used a kg:Pipeline ; rdfs:label ?pipeline }
   }
 } ORDER BY ?source
 """
@@ -409,7 +411,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
 
 
 def reports(store: Store) -> list[dict]:
-    """Stored reports with their graph, title, series, year, file and size."""
+    """Stored reports with their graph, title, series, year, file, size and what read them."""
     out = []
     for r in store.select(REPORTS):
         out.append({
@@ -421,6 +423,8 @@ def reports(store: Store) -> list[dict]:
             "sha256": str(r["hash"]),
             "pages": int(r["pages"]),
             "triples": store.count(str(r["g"])),
+            # kg's version and the pipeline that read it; None for a graph an older kg wrote without them
+            "read_by": f"{r['software']}, {r['pipeline']}" if r.get("software") else None,
         })
     return out
 

@@ -93,6 +93,7 @@ def train(
     runs.mkdir(parents=True, exist_ok=True)
     # spaCy's own `train` command would reset thinc to BLIS products; with kg's
     # numpy products (see kg.nlp.cpu_ops) the recipe of 2026-11-28 took about 34 minutes, not 42.
+    kg_nlp.register()
     with kg_nlp.cpu_ops():
         nlp = init_nlp(load_config(config, overrides=settings, interpolate=False))
         train_nlp(nlp, runs, stdout=sys.stdout, stderr=sys.stderr)

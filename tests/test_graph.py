@@ -22,6 +22,21 @@ def test_same_report_gives_the_same_triples(glamdalen, nlp):
     assert str(report_graph_iri(glamdalen.document.sha256)).startswith("https://w3id.org/kg-no/graph/report/")
 
 
+def test_the_graph_says_which_kg_and_pipeline_read_the_report(glamdalen, nlp):
+    from rdflib.namespace import PROV, RDFS
+
+    from kg import __version__
+    from kg.graph import report_iri
+
+    g, sha = glamdalen.graph, glamdalen.document.sha256
+    (activity,) = g.objects(report_graph_iri(sha), PROV.wasGeneratedBy)
+    assert (activity, PROV.used, report_iri(sha)) in g
+    (agent,) = g.objects(activity, PROV.wasAssociatedWith)
+    assert (agent, RDF.type, PROV.SoftwareAgent) in g and g.value(agent, RDFS.label) == Literal(f"kg {__version__}")
+    (pipeline,) = (u for u in g.objects(activity, PROV.used) if (u, RDF.type, KG.Pipeline) in g)
+    assert str(g.value(pipeline, RDFS.label)) == f"nb_kg {nlp.meta['version']}"
+
+
 def test_every_fact_has_evidence_with_page_and_sentence(glamdalen):
     g = glamdalen.graph
     facts = [(s, p, o) for p in (KG.locatedIn, KG.owns, KG.memberOf, KG.activeIn) for s, o in g.subject_objects(p)]

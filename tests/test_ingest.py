@@ -57,6 +57,30 @@ def test_ingesting_again_drops_an_older_version_a_replacement_left(nlp, tmp_path
         assert [r["title"] for r in reports(store)] == ["Andre versjon"]
 
 
+def test_reports_another_kg_read_are_counted_and_read_again_on_request(nlp, tmp_path, monkeypatch):
+    from kg.graph import report_graph_iri
+    from kg.ingest import reading, stored_reading
+
+    pdfs = [write_report_pdf(tmp_path / f"{n}.pdf", LONG_BODY, title=f"Rapport {n}") for n in ("a", "b")]
+    with OxigraphStore(tmp_path / "s") as store:
+        monkeypatch.setattr("kg.ingest.__version__", "0.0.9")  # an older kg reads the first report
+        ingest(pdfs[:1], store, nlp)
+        monkeypatch.undo()
+        ingest(pdfs[1:], store, nlp)
+        graphs = [str(report_graph_iri(r["sha256"])) for r in reports(store)]
+        assert [stored_reading(store, g).software for g in graphs] == ["kg 0.0.9", reading(nlp.meta).software]
+        assert [r["read_by"] for r in reports(store)][0].startswith("kg 0.0.9, nb_kg ")
+        total = store.count()
+        kept = ingest(pdfs, store, nlp)
+        assert (kept.reports, kept.unchanged, kept.outdated) == (0, 2, 1)
+        assert "1 read by another kg or pipeline: --reread reads them again" in kept.line()
+        again = ingest(pdfs, store, nlp, reread=True)
+        assert (again.reports, again.reread, again.unchanged, again.outdated) == (1, 1, 1, 0)
+        assert all(stored_reading(store, g) == reading(nlp.meta) for g in graphs)
+        assert store.count() == total and len(reports(store)) == 2  # replaced in place, nothing left over
+        assert ingest(pdfs, store, nlp, reread=True).unchanged == 2
+
+
 def test_bad_files_fail_alone_and_leave_nothing(nlp, bad_inputs, tmp_path):
     good = write_report_pdf(tmp_path / "god.pdf", LONG_BODY)
     folder = tmp_path / "inn"

@@ -58,3 +58,11 @@ def test_environment_selects_the_model(monkeypatch, tmp_path):
     assert kg_nlp.model_name() == str(tmp_path / "missing")
     with pytest.raises(ModelError):
         kg_nlp.load()
+
+
+def test_a_pipeline_is_named_with_its_version_from_its_meta_alone():
+    meta = kg_nlp.pipeline_meta()  # the shipped model's meta.json, read without loading it
+    assert kg_nlp.describe(meta) == f"nb_kg {meta['version']}"
+    assert kg_nlp.describe({"lang": "nb", "name": "core_news_lg", "version": "3.8.0"}) == "nb_core_news_lg 3.8.0"
+    with pytest.raises(ModelError, match="not found"):
+        kg_nlp.pipeline_meta("nb_does_not_exist")

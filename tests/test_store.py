@@ -68,6 +68,16 @@ def test_replace_and_remove_on_both_stores(store):
     assert not store.has_graph("urn:g:2")
 
 
+def test_a_graph_stored_again_under_its_name_is_replaced_whole(store):
+    # `kg ingest --reread`: the same report (same graph) read again by a newer kg
+    two = _graph("første").serialize(format="nt", encoding="utf-8") + \
+        f'<{ID["actor/y"]}> <http://www.w3.org/2004/02/skos/core#prefLabel> "y"@nb .\n'.encode()
+    store.put_ntriples("urn:g:1", two)
+    assert store.put_ntriples("urn:g:1", _graph("andre").serialize(format="nt", encoding="utf-8")) == 1
+    q = "SELECT ?l WHERE {{ GRAPH <urn:g:1> {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}"
+    assert store.count("urn:g:1") == 1 and [str(r["l"]) for r in store.select(q.format())] == ["andre"]
+
+
 def test_a_replaced_graph_is_dropped_after_the_new_one_is_in(tmp_path, monkeypatch):
     # Virtuoso runs the operations of one update one by one: if inserting the new
     # report failed there, dropping the old one first would leave neither
