@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -383,14 +384,21 @@ def cmd_serve(args) -> int:
         mode = "updates and uploads with the token" if token else "read-only"
         print(f"kg: serving {store.location} at {server.url}/ ({mode}); SPARQL at {server.url}/sparql; "
               "Ctrl-C stops", file=sys.stderr)
+        # a service manager (systemd, docker stop) stops with SIGTERM: the same clean stop as Ctrl-C
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("kg: stopped", file=sys.stderr)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             server.shutdown_pool()
             server.server_close()
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_named(args) -> int:

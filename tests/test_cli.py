@@ -121,7 +121,9 @@ def test_named_queries_from_the_command_line(store, capsys):
     assert "KEY=VALUE" in capsys.readouterr().err
 
 
-def test_serve_runs_until_interrupted(store):
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_serve_runs_until_interrupted_or_terminated(store, stop):
+    """Ctrl-C or a service manager's SIGTERM stop the server cleanly."""
     import os
     import signal
     import socket
@@ -133,9 +135,12 @@ def test_serve_runs_until_interrupted(store):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    # a shell runs background jobs with Ctrl-C ignored, and a child inherits that: as a
+    # terminal would, give the server the default, so the test does not depend on how it was started
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", store, "--port", str(port),
                              "--quiet"], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "KG_SERVE_TOKEN": "", "PYTHONFAULTHANDLER": "1"})
+                            env={**os.environ, "KG_SERVE_TOKEN": "", "PYTHONFAULTHANDLER": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for _ in range(300):
             try:
@@ -147,12 +152,12 @@ def test_serve_runs_until_interrupted(store):
                 time.sleep(0.1)
         else:
             pytest.fail("kg serve did not answer")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         try:
             assert proc.wait(timeout=30) == 0
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGABRT)  # the fault handler prints where each thread waits
-            pytest.fail("kg serve did not stop on Ctrl-C:\n" + proc.communicate(timeout=10)[1])
+            pytest.fail(f"kg serve did not stop on {stop}:\n" + proc.communicate(timeout=10)[1])
         err = proc.stderr.read()
         assert "read-only" in err and "stopped" in err
     finally:
