@@ -33,7 +33,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from kg import query as q
 from kg.gazetteer import load as load_gazetteer
-from kg.store import OxigraphStore, from_ox
+from kg.store import OxigraphStore, from_ox, with_values
 
 KG = "https://w3id.org/kg-no/ontology#"
 ID = "https://w3id.org/kg-no/id/"
@@ -186,11 +186,20 @@ def run(args: argparse.Namespace, work: Path) -> None:
 
     store = OxigraphStore(work / "oxigraph")
     actor = URIRef(sample["actor"])
-    innlandet = q.find_places(store, "Innlandet")[0]
+    innlandet, gjovik = q.find_places(store, "Innlandet")[0], q.find_places(store, "Gjøvik")[0]
     group = q.named(store, sample["group"])[0]
+
+    def links(kind: str, region) -> str:
+        """A region's links of one kind, as kg asks them: its places (REGION_PLACES, a row of its own) as values."""
+        places = [r["place"] for r in store.select(q.REGION_PLACES, {"region": region})]
+        return with_values(q.ACTORS_IN_REGION[kind], {}, {"place": places})
+
     cases = [
-        ("actors located in Innlandet", q.ACTORS_IN_REGION["located"], {"region": innlandet}),
-        ("actors member there", q.ACTORS_IN_REGION["member"], {"region": innlandet}),
+        ("places in Innlandet", q.REGION_PLACES, {"region": innlandet}),
+        ("actors located in Innlandet", links("located", innlandet), {}),
+        ("actors member there", links("member", innlandet), {}),
+        ("actors located in Gjøvik", links("located", gjovik), {}),
+        ("actors member there (Gjøvik)", links("member", gjovik), {}),
         ("group named (exact label)", q.LABELLED, {"label": Literal(sample["group"], lang="nb")}),
         ("group named (ignoring case)", q.NAMED, {"name": Literal(sample["group"].lower())}),
         ("members of the group", q.MEMBERS, {"group": group}),

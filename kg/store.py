@@ -19,7 +19,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
@@ -29,6 +29,8 @@ from urllib.request import (
     HTTPPasswordMgrWithDefaultRealm,
     Request,
     build_opener,
+    parse_http_list,
+    parse_keqv_list,
 )
 
 import pyoxigraph as ox
@@ -161,9 +163,15 @@ class Store:
 
     # ------------------------------------------------------------ reading
 
-    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
-        """Run a SELECT over the union of all graphs; rows map variable names to rdflib terms."""
-        result = self.raw_query(sparql, bindings)
+    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None,
+               values: Mapping[str, Sequence[Node]] | None = None) -> list[dict[str, Node]]:
+        """Run a SELECT over the union of all graphs; rows map variable names to rdflib terms.
+
+        ``bindings`` give a variable one term; ``values`` let it take any of
+        several (the places inside a region), bound where it is used, as
+        :func:`with_values` writes them.
+        """
+        result = self.raw_query(sparql, bindings, values)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
         names = [v.value for v in result.variables]
@@ -332,8 +340,12 @@ class OxigraphStore(Store):
                                       substitutions={ox.Variable("g"): ox.NamedNode(graph_iri)}))
         return int(rows[0]["n"].value) if rows else 0
 
-    def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
-        """Run any query; ``bindings`` are substituted as terms, never as text."""
+    def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None,
+                  values: Mapping[str, Sequence[Node]] | None = None):
+        """Run any query; ``bindings`` are substituted as terms, never as text, and ``values``
+        written as serialised terms (see :func:`with_values`)."""
+        if values:
+            sparql = with_values(sparql, {}, values)
         subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
         try:
             return self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
@@ -380,6 +392,29 @@ RETRIES, RETRY_PAUSE = 4, 0.5
 _KG_GRAPHS = f"FILTER(STRSTARTS(STR(?g), {ox.Literal(str(GRAPH))}))"
 
 
+class _DigestLogin(HTTPDigestAuthHandler):
+    """HTTP Digest that signs each request with the server's last challenge before sending it.
+
+    urllib's own handler sends a request unsigned and signs it again after
+    the 401; Virtuoso answers the 401 and closes the connection while a
+    large body (a report's graph, 1.6 MB) is still being sent, so the PUT
+    failed with a broken pipe, four tries in a row in one test run of four.
+    Signed from the start, the body is read.
+    """
+
+    challenge: dict | None = None
+
+    def retry_http_digest_auth(self, req, auth):
+        self.challenge = parse_keqv_list(filter(None, parse_http_list(auth.split(" ", 1)[1])))
+        return super().retry_http_digest_auth(req, auth)
+
+    def sign(self, req: Request) -> None:
+        """Add the Authorization header a known challenge allows (a stale one is answered 401 and renewed)."""
+        auth = self.get_authorization(req, self.challenge) if self.challenge else None
+        if auth:
+            req.add_unredirected_header(self.auth_header, f"Digest {auth}")
+
+
 class SparqlStore(Store):
     """A SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB, Virtuoso) at a base URL.
 
@@ -413,11 +448,13 @@ class SparqlStore(Store):
         self.timeout = timeout
         self._token = token or os.environ.get(STORE_TOKEN_ENV)
         handlers = []
+        self._digest = None
         if user:
             passwords = HTTPPasswordMgrWithDefaultRealm()
             # for the whole server: Virtuoso's graph store is a sibling of its query endpoint
             passwords.add_password(None, urlunsplit(server._replace(path="/", query="", fragment="")), user, password)
-            handlers = [HTTPDigestAuthHandler(passwords), HTTPBasicAuthHandler(passwords)]
+            self._digest = _DigestLogin(passwords)
+            handlers = [self._digest, HTTPBasicAuthHandler(passwords)]
         self._opener = build_opener(*handlers)
         base, _, last = self.location.rpartition("/")
         if "/repositories/" in self.location:  # GraphDB / RDF4J: queries at the base, updates at /statements
@@ -470,9 +507,11 @@ class SparqlStore(Store):
             headers["Authorization"] = f"Bearer {self._token}"
         attempt = 1
         while True:
+            request = Request(url, data=body, method=method, headers=headers)
+            if self._digest:
+                self._digest.sign(request)
             try:
-                with self._opener.open(Request(url, data=body, method=method, headers=headers),
-                                       timeout=self.timeout) as response:
+                with self._opener.open(request, timeout=self.timeout) as response:
                     return response.read()
             except (URLError, OSError) as exc:
                 passing = (exc.code in (502, 503, 504) if isinstance(exc, HTTPError)
@@ -515,9 +554,10 @@ class SparqlStore(Store):
         (row,) = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} {where} }}")
         return int(row["n"])
 
-    def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
+    def raw_query(self, sparql: str, bindings: Mapping[str, Node] | None = None,
+                  values: Mapping[str, Sequence[Node]] | None = None):
         """Run any query on the server; results as pyoxigraph objects, like the embedded store."""
-        text = with_values(sparql, bindings) if bindings else sparql
+        text = with_values(sparql, bindings or {}, values) if bindings or values else sparql
         kind = _query_form(text)
         accept = "application/n-triples" if kind in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
         data = self._http("query", urlencode({"query": text}).encode("ascii"), _FORM_TYPE, accept,
@@ -552,27 +592,40 @@ def _query_form(sparql: str) -> str:
     return m.group(1).upper() if m else "SELECT"
 
 
-def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """Bind variables by a ``VALUES`` block opening every ``WHERE`` group of the query.
+def with_values(sparql: str, bindings: Mapping[str, Node], values: Mapping[str, Sequence[Node]] | None = None) -> str:
+    """Bind variables by ``VALUES`` blocks: ``bindings`` one term each, ``values`` any of several.
 
-    Every one, because a sub-select is evaluated before the group around it
-    (SPARQL's bottom-up semantics): a parameter used inside one must be bound
-    there, as the embedded store's substitutions do. The terms are serialised
-    by pyoxigraph (IRIs checked, literals escaped), so no user text reaches
-    the query unquoted.
+    A bound variable's block opens every ``WHERE`` group, because a
+    sub-select is evaluated before the group around it (SPARQL's bottom-up
+    semantics): a parameter used inside one must be bound there, as the
+    embedded store's substitutions do. A variable with several values is
+    bound in the innermost (last) group alone, which must use it and carry it
+    out: a block of several rows in a group that does not use the variable
+    would repeat its answers, and Virtuoso 7.2 answers nothing when one of
+    them matches nothing and the block opens two nested groups. The terms are
+    serialised by pyoxigraph (IRIs checked, literals escaped), so no user text
+    reaches the query unquoted.
     """
-    names = list(bindings)
-    for name in names:
+    for name in (*bindings, *(values or {})):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise QueryError(f"invalid variable name {name!r}")
     try:
-        terms = " ".join(str(to_ox(bindings[n])) for n in names)
+        bound = ""
+        if bindings:
+            row = " ".join(str(to_ox(term)) for term in bindings.values())
+            bound = f" VALUES ({' '.join('?' + n for n in bindings)}) {{ ({row}) }} "
+        several = "".join(f" VALUES ?{name} {{ {' '.join(str(to_ox(term)) for term in terms)} }} "
+                          for name, terms in (values or {}).items())
     except ValueError as exc:
         raise QueryError(f"invalid query parameter: {exc}") from exc
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
-    if not _WHERE.search(sparql):
+    groups = list(_WHERE.finditer(sparql))
+    if not groups:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
-    return _WHERE.sub(lambda m: m.group(0) + block, sparql)
+    parts, start = [], 0
+    for group in groups:  # cut at the query's own WHERE groups, never inside an inserted term
+        parts += [sparql[start:group.end()], bound]
+        start = group.end()
+    return "".join(parts) + several + sparql[start:]
 
 
 def open_store(location: str | os.PathLike | None = None) -> Store:
