@@ -15,6 +15,7 @@ never pasted into query text.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -395,9 +396,9 @@ _KG_GRAPHS = f"FILTER(STRSTARTS(STR(?g), {ox.Literal(str(GRAPH))}))"
 class _DigestLogin(HTTPDigestAuthHandler):
     """HTTP Digest that signs each request with the server's last challenge before sending it.
 
-    urllib's own handler sends a request unsigned and signs it again after
-    the 401; Virtuoso answers the 401 and closes the connection while a
-    large body (a report's graph, 1.6 MB) is still being sent, so the PUT
+    urllib's own handlers send a request without the login and again with it
+    after the 401; Virtuoso answers the 401 and closes the connection while
+    a large body (a report's graph, 1.6 MB) is still being sent, so the PUT
     failed with a broken pipe, four tries in a row in one test run of four.
     Signed from the start, the body is read.
     """
@@ -413,6 +414,27 @@ class _DigestLogin(HTTPDigestAuthHandler):
         auth = self.get_authorization(req, self.challenge) if self.challenge else None
         if auth:
             req.add_unredirected_header(self.auth_header, f"Digest {auth}")
+
+
+class _BasicLogin(HTTPBasicAuthHandler):
+    """HTTP Basic that, once the server has asked for it, sends the login with every request.
+
+    For the reason :class:`_DigestLogin` signs: a proxy or server that
+    answers 401 without reading the body breaks a large PUT. Not before the
+    server asks, so a server that wants Digest never gets the password.
+    """
+
+    asked = False
+
+    def retry_http_basic_auth(self, host, req, realm):
+        self.asked = True
+        return super().retry_http_basic_auth(host, req, realm)
+
+    def sign(self, req: Request) -> None:
+        user, password = self.passwd.find_user_password(None, req.full_url) if self.asked else (None, None)
+        if user is not None and not req.has_header(self.auth_header):
+            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            req.add_unredirected_header(self.auth_header, f"Basic {token}")
 
 
 class SparqlStore(Store):
@@ -447,15 +469,13 @@ class SparqlStore(Store):
         self.location = urlunsplit(server).rstrip("/")
         self.timeout = timeout
         self._token = token or os.environ.get(STORE_TOKEN_ENV)
-        handlers = []
-        self._digest = None
+        self._logins: list[_DigestLogin | _BasicLogin] = []
         if user:
             passwords = HTTPPasswordMgrWithDefaultRealm()
             # for the whole server: Virtuoso's graph store is a sibling of its query endpoint
             passwords.add_password(None, urlunsplit(server._replace(path="/", query="", fragment="")), user, password)
-            self._digest = _DigestLogin(passwords)
-            handlers = [self._digest, HTTPBasicAuthHandler(passwords)]
-        self._opener = build_opener(*handlers)
+            self._logins = [_DigestLogin(passwords), _BasicLogin(passwords)]
+        self._opener = build_opener(*self._logins)
         base, _, last = self.location.rpartition("/")
         if "/repositories/" in self.location:  # GraphDB / RDF4J: queries at the base, updates at /statements
             self.endpoints = {"query": self.location, "update": f"{self.location}/statements"}
@@ -508,8 +528,8 @@ class SparqlStore(Store):
         attempt = 1
         while True:
             request = Request(url, data=body, method=method, headers=headers)
-            if self._digest:
-                self._digest.sign(request)
+            for login in self._logins:
+                login.sign(request)
             try:
                 with self._opener.open(request, timeout=self.timeout) as response:
                     return response.read()

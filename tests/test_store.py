@@ -161,6 +161,70 @@ def test_requests_to_virtuoso_go_out_signed_after_its_first_challenge(virtuoso_s
     assert len(challenged) == 1
 
 
+class _BasicProxy:
+    """A reverse proxy in front of a real server that asks for HTTP Basic, as a web server
+    guarding Oxigraph would, and answers 401 without reading the body (as Virtuoso does)."""
+
+    def __init__(self, target: str, user: str, password: str):
+        import base64
+        import threading
+        import urllib.request
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        proxy = self
+        self.challenges = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                if self.headers.get("Authorization") != expected:
+                    proxy.challenges += 1
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="kg-test"')
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    return
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                ask = urllib.request.Request(target + self.path, data=body or None, method=self.command,
+                                             headers={k: v for k, v in self.headers.items()
+                                                      if k.lower() in ("content-type", "accept")})
+                try:
+                    with urllib.request.urlopen(ask, timeout=60) as answer:
+                        status, data, kind = answer.status, answer.read(), answer.headers.get("Content-Type")
+                except urllib.error.HTTPError as refused:
+                    status, data, kind = refused.code, refused.read(), refused.headers.get("Content-Type")
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward  # noqa: N815 (http.server's naming)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_server_behind_basic_gets_the_login_with_every_request_once_it_asked(oxigraph_server):
+    proxy = _BasicProxy(oxigraph_server, "analytiker", "hemmelig")
+    try:
+        store = SparqlStore(proxy.url, user="analytiker", password="hemmelig")
+        assert proxy.challenges == 1  # the first request, when the store is opened
+        big = _ntriples(20000, "basic")
+        assert store.put_ntriples("urn:g:basic", big) == 20000 == store.count("urn:g:basic")
+        store.remove_graph("urn:g:basic")
+        assert proxy.challenges == 1
+        with pytest.raises(StoreError, match="401"):
+            SparqlStore(proxy.url, user="analytiker", password="feil")
+    finally:
+        proxy.server.shutdown()
+
+
 def test_virtuoso_refuses_writes_without_the_right_password(virtuoso_server, monkeypatch):
     writer = SparqlStore(virtuoso_server, user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
     monkeypatch.setenv("KG_STORE_USER", VIRTUOSO_USER)
