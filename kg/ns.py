@@ -100,3 +100,5 @@ PREFIXES = {
     "dcterms": "http://purl.org/dc/terms/", "xsd": "http://www.w3.org/2001/XMLSchema#",
     "prov": "http://www.w3.org/ns/prov#",
 }
+#: The same as SPARQL ``PREFIX`` lines, to open kg's query texts.
+SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())

@@ -16,10 +16,8 @@ from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
 from .ns import ID, KG, LANG
-from .ns import PREFIXES as NAMESPACES
+from .ns import SPARQL_PREFIXES as PREFIXES
 from .store import Store
-
-PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in NAMESPACES.items())
 
 #: Kinds of link of ``actors --region``: located there, active there, member of a
 #: cluster or network there, operator of a programme there, owner of an actor seated there.
