@@ -25,7 +25,7 @@ from spacy.util import filter_spans
 from . import gazetteer, sectors
 from .conllu import NER_LABELS
 from .document import HEADING, Document
-from .normalize import LEGAL_FORMS, clean, is_acronym_of, legal_form
+from .normalize import LEGAL_FORMS, clean, is_acronym_of, legal_form, strip_legal_form
 
 # ----------------------------------------------------------------- records
 
@@ -100,7 +100,8 @@ _CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Programme", ("programmet", "programmer", "program", "prosjektet", "prosjekt", "satsingen", "satsinga",
                    "satsing", "initiativet", "ordningen", "ordninga")),
     ("DevelopmentActor", ("kunnskapspark", "kunnskapsparken", "næringshage", "næringshagen", "inkubator",
-                          "inkubatoren", "forskningspark", "forskningsparken", "næringsutvikling", "utvikling",
+                          "inkubatoren", "forskningspark", "forskningsparken", "industripark", "industriparken",
+                          "næringspark", "næringsparken", "næringsutvikling", "utvikling",
                           "vekstsenter", "etablerersenter", "tresenter", "torget", "innovasjon")),
     ("ResearchOrEducation", ("høgskole", "høgskolen", "høyskole", "høyskolen", "universitet", "universitetet",
                              "institutt", "instituttet", "forskning", "forsking", "forskningsråd", "lab",
@@ -586,19 +587,24 @@ def parse_number(text: str) -> float:
 
 
 def sentence_observations(
-    sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence, antecedents: dict[str, int] | None = None
+    sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence, antecedents: dict[str, int] | None = None,
+    heads: dict[str, int] | None = None,
 ) -> list[Observation]:
     """Figures in a sentence, each about the first actor before it, else the
-    nearest place; "Bedriften har 200 ansatte" is about the actor last named."""
+    nearest place; "Bedriften har 200 ansatte" is about the actor last named,
+    and a sentence that names none but the last noun of a name read before it
+    ("Parken har 40 bedrifter" after "Raufoss Industripark"; ``heads``, see
+    :func:`referent`) is about that one."""
     out = []
     text = sent.text.strip()
     year = _OBS_YEAR.search(text)
     candidates = [(mi, m) for mi, m, _, _ in ments if m.type in ACTOR_TYPES + PLACE_TYPES + ("Programme",)]
-    if _ANAPHOR_ACTOR.match(text) and antecedents and "Actor" in antecedents:
-        return [
-            Observation(antecedents["Actor"], o.measure, o.value, o.unit, o.year, 0.7, o.evidence)
-            for o in _figures(sent, ev, year)
-        ]
+    subject = antecedents.get("Actor") if _ANAPHOR_ACTOR.match(text) and antecedents else None
+    if subject is None and not candidates and heads:
+        subject = referent(text, heads)
+    if subject is not None:
+        return [Observation(subject, o.measure, o.value, o.unit, o.year, 0.7, o.evidence)
+                for o in _figures(sent, ev, year)]
     if not candidates:
         return out
     respective = _respectively(sent, ev, candidates, year)
@@ -720,6 +726,29 @@ def _widen_to_acronym(doc: Doc, start: int, end: int) -> int:
     return start
 
 
+_PLACE_LABELS = ("GPE_LOC", "LOC", "GPE_ORG")
+
+
+def name_after_place(span: Span, places) -> Span | None:
+    """A name that starts with the place the tagger found: "Raufoss" + "Industripark".
+
+    Norwegian capitalises common nouns only at a sentence's start, so a
+    capitalised word right after a place name, inside a sentence, continues a
+    name ("Gjøvik Kunnskapspark", "Toten Sparebank"), unless it is a place
+    itself, a legal form (the firm rule's), or the start of another entity.
+    """
+    doc, end = span.doc, span.end
+    if span.label_ not in _PLACE_LABELS:
+        return None
+    while end < len(doc) and end - span.end < 2:
+        token = doc[end]
+        if (not token.is_alpha or not token.text[:1].isupper() or token.is_sent_start or token.ent_iob_ == "B"
+                or token.text.upper() in LEGAL_FORMS or places.lookup(token.text)):
+            break
+        end += 1
+    return Span(doc, span.start, end, label="ORG") if end > span.end else None
+
+
 def _complete_to_acronym(doc: Doc, start: int, end: int) -> int:
     """End of a name the tagger stopped at a particle, when an acronym in brackets follows it.
 
@@ -748,7 +777,11 @@ _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommun
 
 def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
                     common: frozenset[str]) -> list[tuple[Mention, int, int]]:
-    trimmed = {trim_span(e): e.label_ for e in doc.ents}
+    trimmed = {}
+    for e in doc.ents:
+        span = trim_span(e)
+        wider = name_after_place(span, places)
+        trimmed[wider or span] = "ORG" if wider else e.label_
     ents = filter_spans(list(trimmed))
     concepts = list(doc.spans.get("kg_concepts", []))
     # a name after a group noun beats a shorter entity inside it: "Næringsklyngen
@@ -784,17 +817,50 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
     return out
 
 
-def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, int]]) -> None:
-    """Record the first actor and the last network, cluster and programme of a sentence."""
+def _remember(antecedents: dict[str, int], ments: list[tuple[int, Mention, int, int]],
+              heads: dict[str, int]) -> None:
+    """Record the first actor and the last network, cluster and programme of a sentence,
+    and the last word of each actor's or programme's name (``heads``, the most recent last)."""
     actors = [mi for mi, m, _, _ in ments if m.type in ACTOR_TYPES and m.type not in ("Network", "Cluster")]
     if actors:
         antecedents["Actor"] = actors[0]
     for mi, m, _, _ in ments:
         if m.type in ("Network", "Cluster", "Programme"):
             antecedents[m.type] = mi
+        name = strip_legal_form(m.text)
+        if name and (m.type in ACTOR_TYPES or m.type == "Programme"):
+            head = name.split()[-1].lower()
+            heads.pop(head, None)
+            heads[head] = mi
     places = [mi for mi, m, _, _ in ments if m.type in PLACE_TYPES]
     if places:
         antecedents["Place"] = places[0]
+
+
+#: Endings of a Norwegian noun's definite singular (Bokmål and Nynorsk): "parken",
+#: "senteret", "klynga", "næringshagen" (the -n of a noun ending in -e).
+_DEFINITE = ("en", "et", "a", "n")
+_WORD = re.compile(r"[a-zæøå]+")
+
+
+def referent(text: str, heads: dict[str, int]) -> int | None:
+    """The mention a sentence refers back to by the definite form of a name's last word.
+
+    "Parken" (park) after "Raufoss Industripark", "nettverket" after "Raufoss
+    Industrinettverk", "Næringshagen" after "Valdres Næringshage": a stem of
+    at least four letters that ends the name's last word; the name read most
+    recently wins.
+    """
+    for word in _WORD.findall(text.lower()):
+        for ending in _DEFINITE:
+            stem = word[: -len(ending)]
+            if not word.endswith(ending) or len(stem) < 4:
+                continue
+            stems = (stem, stem[:-1]) if stem[-1] == stem[-2] else (stem,)  # "programmet": program
+            hits = [mi for head, mi in heads.items() if head.endswith(stems)]
+            if hits:
+                return hits[-1]
+    return None
 
 
 #: Abbreviations of common nouns that taggers take for names ("FoU" is research and development).
@@ -878,14 +944,15 @@ def extract(document: Document, nlp: Language, batch_size: int = BATCH_SIZE) -> 
         if block.kind == HEADING:
             continue
         antecedents: dict[str, int] = {}
+        heads: dict[str, int] = {}
         for sent in doc.sents:
             in_sent = [x for x in indexed if sent.start <= x[2] < sent.end]
             lead = len(sent.text) - len(sent.text.lstrip())
             ev = Evidence(block.page, sent.text.strip(), block.start + sent.start_char + lead,
                           block.start + sent.start_char + lead + len(sent.text.strip()))
             relations.extend(sentence_relations(sent, in_sent, ev, antecedents))
-            observations.extend(sentence_observations(sent, in_sent, ev, antecedents))
+            observations.extend(sentence_observations(sent, in_sent, ev, antecedents, heads))
             observations.extend(founded_years(sent, in_sent, ev))
             relations.extend(region_parts(sent, in_sent, ev, antecedents))
-            _remember(antecedents, in_sent)
+            _remember(antecedents, in_sent, heads)
     return Extraction(tuple(mentions), tuple(relations), tuple(observations))

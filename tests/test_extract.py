@@ -179,3 +179,35 @@ def test_a_name_stopped_at_a_particle_reads_on_to_its_acronym():
     assert trim_span(doc.ents[0]).text == "Norsk institutt for by- og regionforskning"
     doc = _tagged("Norsk Hydro og Norges forskningsråd ( NFR ) møttes .", [(0, 2, "ORG")])
     assert trim_span(doc.ents[0]).text == "Norsk Hydro"  # a whole name is not read on over "og"
+
+
+def test_a_capitalised_word_after_a_place_continues_a_name():
+    from kg import gazetteer
+    from kg.extract import _block_mentions
+
+    places = gazetteer.load()
+    doc = _tagged("Gjøvik Kunnskapspark og Hamar Gjøvik ligg ved Mjøsa .", [(0, 1, "GPE_LOC"), (3, 4, "GPE_LOC"),
+                                                                              (4, 5, "GPE_LOC"), (7, 8, "LOC")])
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, places, frozenset())]
+    assert found == [("Gjøvik Kunnskapspark", "DevelopmentActor"), ("Hamar", "Place"), ("Gjøvik", "Place"),
+                     ("Mjøsa", "Place")]  # a place after a place is a place of its own
+    doc = _tagged("Bygget står på Raufoss Industripark AS er eigar .", [(3, 4, "GPE_LOC")])
+    doc[5].is_sent_start = True  # a new sentence (the tagger's) does not continue the name
+    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, places, frozenset())]
+    assert found == [("Raufoss Industripark", "DevelopmentActor")]
+
+
+def test_figures_in_a_sentence_naming_the_last_noun_of_a_name_are_about_that_actor(nlp):
+    from kg.document import PARAGRAPH, Block, Document
+    from kg.extract import extract, referent
+
+    assert referent("Parken har 40 bedrifter.", {"industripark": 3, "nettverk": 5}) == 3
+    assert referent("I nettverket er 60 medlemer.", {"industrinettverk": 5}) == 5
+    assert referent("Programmet har 12 prosjekt.", {"matprogram": 2}) == 2  # double consonant before -et
+    assert referent("Parkeringen har 300 plassar.", {"industripark": 3}) is None
+    text = ("Hamar Næringspark ligger ved Mjøsa. Parken huser i dag rundt 40 bedrifter med til sammen "
+            "om lag 900 ansatte.")
+    doc = Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, (Block(PARAGRAPH, text, 1, 0, len(text)),))
+    x = extract(doc, nlp)
+    figures = {(x.mentions[o.subject].text, o.measure, o.value) for o in x.observations}
+    assert figures == {("Hamar Næringspark", "firms", 40), ("Hamar Næringspark", "employees", 900)}
