@@ -908,7 +908,7 @@ def _plausible(span: Span, common: frozenset[str], places) -> bool:
     opens = first.is_sent_start or (first.i > 0 and _SERIES_NUMBER.match(span.doc[first.i - 1].text))
     if len(span) == 1 and opens and not _cue_type(text) and not places.lookup(text):
         # one capitalised word opening a sentence or a title, no name cue, no gazetteer place
-        if span.label_ in ("ORG", "PER", "PROD", "EVT", "DRV", "MISC"):
+        if span.label_ in _NORNE_LABELS and span.label_ not in _PLACE_LABELS:
             if first.pos_ in ("ADJ", "ADV", "VERB", "DET", "PRON", "AUX"):
                 return False  # "Eventuell vekst …"
             if first.pos_ == "NOUN" and _DEFINITE_NOUN.match(text):

@@ -169,8 +169,8 @@ class Store:
         """Run a SELECT over the union of all graphs; rows map variable names to rdflib terms.
 
         ``bindings`` give a variable one term; ``values`` let it take any of
-        several (the places inside a region), bound where it is used, as
-        :func:`with_values` writes them.
+        several (the places inside a region), bound in the query's innermost
+        group (see :func:`with_values`).
         """
         result = self.raw_query(sparql, bindings, values)
         if not isinstance(result, ox.QuerySolutions):
