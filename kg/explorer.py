@@ -290,7 +290,8 @@ def report_page(store: Store, params: Mapping[str, str], writable: bool = False)
     r = adds["report"]
     parts = [f'<h1>{e(r["title"])}</h1><dl class="meta"><dt>Series</dt><dd>{e(r["series"] or "–")}</dd>'
              f'<dt>Year</dt><dd>{e(r["year"] or "–")}</dd><dt>File</dt><dd><code>{e(r["source"])}</code></dd>'
-             f'<dt>Pages</dt><dd>{r["pages"]}</dd><dt>Graph</dt><dd><code>{e(r["graph"])}</code></dd></dl>']
+             f'<dt>Pages</dt><dd>{r["pages"]}</dd><dt>Graph</dt><dd><code>{e(r["graph"])}</code></dd>'
+             f'<dt>Read by</dt><dd>{e(r["read_by"] or "an older kg (before 0.2.0)")}</dd></dl>']
     items = "".join(f'<li>{entity_link(x["iri"], x["label"])} {_badge(x["type"])}</li>' for x in adds["entities"])
     parts.append(f'<h2>Entities no other report mentions ({len(adds["entities"])})</h2>'
                  f'<ul class="plain">{items or "<li class=none>none</li>"}</ul>')

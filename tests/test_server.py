@@ -247,6 +247,8 @@ def test_explorer_pages_render_answers_with_evidence(served):
     assert "medlemmer av nettverket" in body.decode()
     for path in ("/", "/reports", "/editor", "/report?" + urlencode({"ref": "lettmetall-raufoss.pdf"})):
         assert served.get(path)[0] == 200, path
+    _, _, body = served.get("/report?" + urlencode({"ref": "lettmetall-raufoss.pdf"}))
+    assert "<dt>Read by</dt><dd>kg " in body.decode()  # which kg and pipeline read the report
     status, _, body = served.get("/entity?" + urlencode({"iri": "https://w3id.org/kg-no/id/actor/none"}))
     assert status == 404 and b"Error 404" in body
 
