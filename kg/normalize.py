@@ -52,6 +52,39 @@ def fold(name: str) -> str:
     return _SPACE.sub(" ", name).strip()
 
 
+#: Head nouns that end names of groups and organisations, with their inflected forms
+#: (definite, plural; Bokmål and Nynorsk), longest first within each.
+_HEAD_FORMS = {
+    "klynge": ("klyngene", "klyngane", "klyngen", "klyngja", "klynga", "klynger"),
+    "nettverk": ("nettverkene", "nettverka", "nettverket"),
+    "program": ("programmene", "programma", "programmet", "programmer"),
+    "prosjekt": ("prosjektene", "prosjekta", "prosjektet", "prosjekter"),
+    "fabrikk": ("fabrikkene", "fabrikkane", "fabrikken", "fabrikker", "fabrikkar"),
+    "park": ("parken",),
+    "senter": ("sentrene", "senteret", "sentret", "sentre"),
+    "hage": ("hagen",),
+    "miljø": ("miljøet",),
+}
+
+
+def base_form(name: str) -> str:
+    """The folded name with its head noun uninflected: "Lettmetallklyngen" and
+    "Lettmetallklynga" → "lettmetallklynge", "Ammunisjonsfabrikker" → "ammunisjonsfabrikk".
+
+    Reports write one actor in different forms; IRIs are minted from this
+    form, so they are one node across reports. A name that is nothing but
+    the inflected noun ("Hagen", a surname; "Parken") keeps its form.
+    """
+    words = fold(name).split()
+    last = words[-1] if words else ""
+    for lemma, forms in _HEAD_FORMS.items():
+        form = next((f for f in forms if last.endswith(f)), None)
+        if form and (len(words) > 1 or len(last) > len(form)):
+            words[-1] = last[: -len(form)] + lemma
+            break
+    return " ".join(words)
+
+
 def slug(name: str) -> str:
     """An ASCII IRI segment from a name: "Østre Toten" → "ostre-toten"."""
     text = fold(name).translate(_TRANSLIT)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, PLACE_TYPES, Evidence, Extraction, Mention
-from .normalize import fold, is_acronym_of, legal_form, slug, strip_legal_form
+from .normalize import base_form, fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
 _ACRONYM_BEFORE = re.compile(r"([A-ZÆØÅ][A-ZÆØÅa-zæøå&-]{1,11})\s*\(\s*$")
@@ -65,8 +65,9 @@ class Resolution:
 
 
 def actor_key(name: str) -> str:
-    """Normalised identity of an actor or programme name."""
-    return slug(strip_legal_form(name))
+    """Normalised identity of an actor or programme name: legal form dropped, head noun
+    uninflected (:func:`kg.normalize.base_form`), so reports' spellings of one actor meet."""
+    return slug(base_form(strip_legal_form(name)))
 
 
 def resolve(extraction: Extraction, document: Document) -> Resolution:

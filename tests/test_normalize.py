@@ -1,4 +1,4 @@
-from kg.normalize import clean, fold, is_acronym_of, legal_form, slug, strip_legal_form
+from kg.normalize import base_form, clean, fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 
 def test_clean_unifies_dashes_spaces_and_soft_hyphens():
@@ -27,3 +27,12 @@ def test_acronym_definitions():
     assert not is_acronym_of("VNK", "Natur- og Kulturpark")
     assert not is_acronym_of("XY", "Raufoss Ammunisjonsfabrikk")
     assert not is_acronym_of("RA", "RA")
+
+
+def test_a_head_noun_in_any_form_gives_one_base_form():
+    assert base_form("Lettmetallklynga") == base_form("Lettmetallklyngen") == "lettmetallklynge"
+    assert base_form("Raufoss Ammunisjonsfabrikker") == base_form("Raufoss Ammunisjonsfabrikk")
+    assert base_form("Arena-programmet") == base_form("Arena program") == "arena program"
+    assert base_form("Informasjonssikkerhetsnettverket") == "informasjonssikkerhetsnettverk"
+    assert base_form("Hagen") == "hagen" and base_form("Parken") == "parken"  # the bare noun keeps its form
+    assert base_form("Visit Valdres") == "visit valdres"

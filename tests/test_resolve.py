@@ -48,6 +48,9 @@ def test_shared_place_name_is_linked_by_context():
 
 def test_same_firm_in_two_reports_gets_the_same_key():
     assert actor_key("Forestia AS") == actor_key("FORESTIA A/S") == actor_key("Forestia")
+    # reports inflect a group's or firm's name differently: one node all the same
+    assert actor_key("Lettmetallklynga") == actor_key("Lettmetallklyngen")
+    assert actor_key("Raufoss Ammunisjonsfabrikk") == actor_key("Raufoss Ammunisjonsfabrikker")
 
 
 SAME = [("NIS-lab", "NISlab"), ("Raufoss Ammunisjonsfabrikk", "Raufoss Ammunisjonsfabrikker"),
