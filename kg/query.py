@@ -95,7 +95,10 @@ SELECT ?root ?entity ?type ?label (COUNT(DISTINCT ?report) AS ?reports) WHERE {
 
 #: Alternative labels: of one entity (``?entity`` bound), or of all. A join
 #: with kg:mentionedIn to keep only mentioned entities cost seconds on a
-#: large graph; callers ask for the entities they show.
+#: large graph; callers ask for the entities they show. (With the preferred
+#: labels as well, the scan of all took 1.26 s instead of 2 ms on
+#: benchmarks/queries.py's graph: the labels other reports give an entity come
+#: with the answers that name it instead, see :func:`aliases_besides`.)
 ALIASES = PREFIXES + """
 SELECT DISTINCT ?entity ?alias WHERE { ?entity skos:altLabel ?alias }
 """
@@ -176,6 +179,20 @@ def preferred_label(labels: Iterable[str]) -> str:
     return min(labels, key=lambda label: (label.isupper(), label))
 
 
+def aliases_besides(names: Iterable[str], label: str) -> list[str]:
+    """An entity's other names, sorted: its alternative labels and the labels other
+    reports give it ("Lettmetallklyngen" where the label shown is "Lettmetallklynga"),
+    not the label shown, and one of each spelling that differs from another only in
+    case ("SIVA" beside "Siva" is no alias)."""
+    seen = {label.casefold()}
+    out = []
+    for name in sorted(set(names), key=lambda n: (n.isupper(), n)):
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return sorted(out)
+
+
 _PLACE_CLASSES = ("Locality", "Municipality", "Region", "County", "Country", "Place")
 
 
@@ -229,11 +246,11 @@ def _places_or_fail(store: Store, name: str) -> list[URIRef]:
 
 
 def _finish(store: Store, rows: dict[str, Row], types: dict[str, set[str]]) -> None:
-    """Give each row its most specific type and its aliases."""
+    """Give each row its most specific type and its aliases (to the labels it carries in ``aliases``)."""
     aliases = _aliases(store, list(rows))
     for iri, row in rows.items():
         row.type = _most_specific(types[iri])
-        row.aliases = aliases.get(iri, [])
+        row.aliases = aliases_besides([*row.aliases, *aliases.get(iri, [])], row.label)
 
 
 def _check_link(link: str | None) -> None:
@@ -308,14 +325,15 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
                 facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
     for iri, row in rows.items():
         row.type, row.label = _most_specific(types[iri]), preferred_label(names[iri])
+        row.aliases = sorted(names[iri])  # the reports' labels, completed by _complete
     return sorted(rows.values(), key=_by_type_and_name), facts
 
 
 def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evidence: bool) -> list[Row]:
-    """Give the rows of one page their aliases and links (with evidence when asked)."""
+    """Give the rows of one page their aliases (to the labels they carry) and links (with evidence when asked)."""
     aliases = _aliases(store, [r.iri for r in rows])
     for row in rows:
-        row.aliases = aliases.get(row.iri, [])
+        row.aliases = aliases_besides([*row.aliases, *aliases.get(row.iri, [])], row.label)
         # in the order of LINKS, then by place: the same on every store, whatever order its answer came in
         for kind, place, predicate, obj in sorted(facts[row.iri], key=lambda f: (LINKS.index(f[0]), f[1])):
             found = fact_evidence(store, URIRef(row.iri), predicate, obj) if evidence else []
@@ -365,7 +383,7 @@ def entities(store: Store, type_name: str | None = None) -> list[Row]:
         ts = types[iri]
         row.type = _most_specific(ts) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
         row.label = preferred_label(names[iri])
-        row.aliases = aliases.get(iri, [])
+        row.aliases = aliases_besides([*names[iri], *aliases.get(iri, [])], row.label)
     return sorted(rows.values(), key=_by_type_and_name)
 
 
@@ -398,6 +416,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
             facts[iri].append((r["p"], r["group"]))
     for iri, row in rows.items():
         row.label = preferred_label(names[iri])
+        row.aliases = sorted(names[iri])  # the reports' labels, completed by _finish
     page = _page(sorted(rows.values(), key=lambda r: (r.label.lower(), r.iri)), limit, offset)
     _finish(store, {r.iri: r for r in page}, types)
     for row in page if evidence else ():
@@ -674,12 +693,14 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
         if key not in seen and len(mention_list) < mentions:
             seen.add(key)
             mention_list.append({"report": key[0], "page": int(r["page"]), "sentence": key[1]})
+    labels = {str(r["label"]) for r in rows}
+    label = preferred_label(labels)
     return {
         "iri": iri,
-        "label": preferred_label(str(r["label"]) for r in rows),
+        "label": label,
         "type": _most_specific(types),
         "types": sorted(types),
-        "aliases": sorted({str(r["alias"]) for r in rows if r.get("alias")}),
+        "aliases": aliases_besides(labels | {str(r["alias"]) for r in rows if r.get("alias")}, label),
         "founded": sorted({str(r["founded"]) for r in rows if r.get("founded")}),
         "facts": sorted(facts.values(), key=lambda f: (f["direction"] == "in", f["predicate"], f["label"], f["iri"])),
         "figures": _figures(store, [node]),

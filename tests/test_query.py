@@ -278,7 +278,15 @@ def test_an_entity_named_differently_by_two_reports_shows_one_label_everywhere(s
             "co-mentioned": [r["label"] for r in co_mentioned(store, _iri_of(store, "Benteler Automotive Raufoss AS"))
                              if r["iri"] == firm],
         }
+        # the other reports' names are aliases, but not those that differ only in case
+        also = {
+            "entities": [r.aliases for r in entities(store) if r.iri == firm],
+            "actors": [r.aliases for r in actors_in_region(store, "Raufoss") if r.iri == firm],
+            "members": [r.aliases for r in members(store, "Raufoss Industrinettverk") if r.iri == firm],
+            "entity": [entity(store, firm)["aliases"]],
+        }
     assert shown == {name: ["Nammo Raufoss AS"] for name in shown}
+    assert also == {name: [["Nammo Raufoss ASA"]] for name in also}
 
 
 def test_aliases_of_many_actors_from_one_scan_are_the_lookups_answers(corpus_store, monkeypatch):
