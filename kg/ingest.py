@@ -23,7 +23,7 @@ from . import __version__
 from . import nlp as kg_nlp
 from .document import Document, build_document
 from .errors import KGError, PDFError
-from .graph import Reading, report_graph, report_graph_iri
+from .graph import READING_PATTERN, Reading, report_graph, report_graph_iri
 from .ns import SPARQL_PREFIXES
 from .pdf import content_hash, read_pdf
 from .store import Store
@@ -40,11 +40,8 @@ SELECT DISTINCT ?g ?name WHERE { GRAPH ?g { ?report kg:sourceFile ?name } }
 """
 
 #: What read a stored report (see :class:`kg.graph.Reading`), its graph bound.
-_READING = SPARQL_PREFIXES + """
-SELECT ?g ?software ?pipeline WHERE {
-  GRAPH ?g { ?g prov:wasGeneratedBy ?reading . ?reading prov:wasAssociatedWith ?agent . ?agent rdfs:label ?software .
-             ?reading prov:used ?used . ?used a kg:Pipeline ; rdfs:label ?pipeline }
-} ORDER BY ?software ?pipeline
+_READING = SPARQL_PREFIXES + f"""
+SELECT ?g ?software ?pipeline WHERE {{ GRAPH ?g {{ {READING_PATTERN} }} }} ORDER BY ?software ?pipeline
 """
 
 

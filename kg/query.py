@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
+from .graph import READING_PATTERN
 from .ns import ID, KG, LANG
 from .ns import SPARQL_PREFIXES as PREFIXES
 from .store import Store
@@ -110,11 +111,10 @@ SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages ?software ?pipeline 
             kg:pageCount ?pages .
     OPTIONAL { ?report dcterms:identifier ?series }
     OPTIONAL { ?report dcterms:issued ?year }
-    OPTIONAL { ?g prov:wasGeneratedBy ?reading . ?reading prov:wasAssociatedWith ?agent . ?agent rdfs:label ?software .
-               ?reading prov:used ?used . ?used a kg:Pipeline ; rdfs:label ?pipeline }
+    OPTIONAL { READING_PATTERN }
   }
 } ORDER BY ?source
-"""
+""".replace("READING_PATTERN", READING_PATTERN)
 
 #: What is labelled exactly ``?label``: an index lookup, tried before the
 #: case-insensitive scan of every label (seconds on a large graph).

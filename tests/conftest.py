@@ -226,6 +226,13 @@ def served_copy(corpus_store, tmp_path_factory):
     return opened
 
 
+def paragraph_document(text: str):
+    """A report of one paragraph, for the stages after the PDF (extraction, resolution)."""
+    from kg.document import PARAGRAPH, Block, Document
+
+    return Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, (Block(PARAGRAPH, text, 1, 0, len(text)),))
+
+
 # ------------------------------------------------------------- PDFs
 
 

@@ -2,6 +2,8 @@ import pytest
 
 from kg.extract import find_concepts, parse_number, type_name
 
+from .conftest import paragraph_document
+
 
 @pytest.mark.parametrize("name, label, expected", [
     ("Forestia AS", "ORG", "Firm"),
@@ -53,12 +55,11 @@ def test_concepts_are_found_from_compounds():
 
 
 def test_region_containment_and_milieu_from_text(nlp):
-    from kg.document import PARAGRAPH, Block, Document
     from kg.extract import extract
 
     text = ("Valdres ligg mellom Oslo og Bergen og omfattar kommunane Etnedal og Vang. "
             "Lettmetallmiljøet på Raufoss er kjent, men næringsmiljøet er lite.")
-    doc = Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, (Block(PARAGRAPH, text, 1, 0, len(text)),))
+    doc = paragraph_document(text)
     x = extract(doc, nlp)
     parts = {(x.mentions[r.subject].text, x.mentions[r.object].text) for r in x.relations if r.predicate == "partOf"}
     assert parts == {("Etnedal", "Valdres"), ("Vang", "Valdres")}
@@ -93,6 +94,20 @@ def test_classifier_types_names_the_rules_cannot(name, expected):
     assert classify_organisation(name) == expected
 
 
+def _found(doc, common: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(text, type) of the mentions kg reads from a hand-tagged doc, with the report's lower-case words."""
+    from kg import gazetteer
+    from kg.extract import _block_mentions
+
+    return [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), common)]
+
+
+def _common(text: str) -> frozenset[str]:
+    from kg.extract import common_words
+
+    return common_words(paragraph_document(text))
+
+
 def _tagged(text: str, ents: list[tuple[int, int, str]]):
     """A doc with the tagger's entities set by hand, so the rules are tested apart from any model."""
     import spacy
@@ -115,61 +130,40 @@ def test_an_acronym_widens_a_name_the_tagger_cut_short():
 
 
 def test_a_name_after_a_group_noun_beats_a_place_inside_it():
-    from kg import gazetteer
-    from kg.extract import _block_mentions, find_concepts
+    from kg.extract import find_concepts
 
     doc = _tagged("Næringsklyngen Raufoss Industrinettverk har om lag 60 medlemmer .", [(1, 2, "GPE_LOC")])
     doc.spans["kg_concepts"] = find_concepts(doc)
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
-    assert found == [("Raufoss Industrinettverk", "Network")]
+    assert _found(doc) == [("Raufoss Industrinettverk", "Network")]
 
 
 def test_a_sentence_opener_the_report_writes_in_lower_case_is_no_name():
-    from kg import gazetteer
-    from kg.document import PARAGRAPH, Block, Document
-    from kg.extract import _block_mentions, common_words
-
-    text = "Foruten museet finst det ei kyrkje. Dei har mykje foruten det."
-    blocks = (Block(PARAGRAPH, text, 1, 0, len(text)),)
-    common = common_words(Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, blocks))
+    common = _common("Foruten museet finst det ei kyrkje. Dei har mykje foruten det.")
     assert "foruten" in common and "Foruten" not in common
     doc = _tagged("Foruten museet finst det ei kyrkje .", [(0, 1, "ORG")])
-    assert _block_mentions(doc, 0, 1, 0, gazetteer.load(), common) == []
-    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())] == ["Foruten"]
+    assert _found(doc, common) == []
+    assert [text for text, _ in _found(doc)] == ["Foruten"]
 
 
 def test_places_joined_by_a_hyphen_and_a_sector_heading_are_no_organisations():
-    from kg import gazetteer
-    from kg.extract import _block_mentions
-
     doc = _tagged("Lettmetallklynga på Raufoss-Toten har vokse .", [(2, 3, "ORG")])
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
-    assert ("Raufoss-Toten", "Place") in found
+    assert ("Raufoss-Toten", "Place") in _found(doc)
     doc = _tagged("Næringsmiddelindustri og småskala matproduksjon", [(0, 1, "ORG")])
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
-    assert found == [("Næringsmiddelindustri", "Sector"), ("matproduksjon", "Sector")]
+    assert _found(doc) == [("Næringsmiddelindustri", "Sector"), ("matproduksjon", "Sector")]
     doc = _tagged("Hamar-Kongsberg Invest AS kjøpte bruket .", [(0, 3, "ORG")])  # a firm named after places
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, gazetteer.load(), frozenset())]
-    assert found == [("Hamar-Kongsberg Invest AS", "Firm")]
+    assert _found(doc) == [("Hamar-Kongsberg Invest AS", "Firm")]
 
 
 def test_a_cited_title_or_sentence_opening_with_a_common_word_gives_no_place():
-    from kg import gazetteer
-    from kg.document import PARAGRAPH, Block, Document
-    from kg.extract import _block_mentions, common_words
-
-    text = "Vi har mange klynger og FOUaktører i regionen."
-    blocks = (Block(PARAGRAPH, text, 1, 0, len(text)),)
-    common = common_words(Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, blocks))
-    places = gazetteer.load()
+    common = _common("Vi har mange klynger og FOUaktører i regionen.")
     doc = _tagged("Klynger og nettverk i Gjøvik .", [(0, 1, "GPE_LOC"), (4, 5, "GPE_LOC")])
-    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common)] == ["Gjøvik"]
+    assert [text for text, _ in _found(doc, common)] == ["Gjøvik"]
     doc = _tagged("Se NIBR-rapport 2004:5 Klynger i Innlandet .", [(3, 4, "GPE_LOC"), (5, 6, "GPE_LOC")])
-    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common)] == ["Innlandet"]
+    assert [text for text, _ in _found(doc, common)] == ["Innlandet"]
     doc = _tagged("Vik og Hamar er byer .", [(0, 1, "GPE_LOC"), (2, 3, "GPE_LOC")])  # a gazetteer place stays
-    assert [m.text for m, _, _ in _block_mentions(doc, 0, 1, 0, places, common | {"vik"})] == ["Vik", "Hamar"]
+    assert [text for text, _ in _found(doc, common | {"vik"})] == ["Vik", "Hamar"]
     doc = _tagged("Utdanning og FOUaktører deltar .", [(2, 3, "ORG")])  # an acronym run into a noun
-    assert _block_mentions(doc, 0, 1, 0, places, frozenset()) == []
+    assert _found(doc) == []
 
 
 def test_a_name_stopped_at_a_particle_reads_on_to_its_acronym():
@@ -182,23 +176,16 @@ def test_a_name_stopped_at_a_particle_reads_on_to_its_acronym():
 
 
 def test_a_capitalised_word_after_a_place_continues_a_name():
-    from kg import gazetteer
-    from kg.extract import _block_mentions
-
-    places = gazetteer.load()
     doc = _tagged("Gjøvik Kunnskapspark og Hamar Gjøvik ligg ved Mjøsa .", [(0, 1, "GPE_LOC"), (3, 4, "GPE_LOC"),
                                                                               (4, 5, "GPE_LOC"), (7, 8, "LOC")])
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, places, frozenset())]
-    assert found == [("Gjøvik Kunnskapspark", "DevelopmentActor"), ("Hamar", "Place"), ("Gjøvik", "Place"),
+    assert _found(doc) == [("Gjøvik Kunnskapspark", "DevelopmentActor"), ("Hamar", "Place"), ("Gjøvik", "Place"),
                      ("Mjøsa", "Place")]  # a place after a place is a place of its own
     doc = _tagged("Bygget står på Raufoss Industripark AS er eigar .", [(3, 4, "GPE_LOC")])
     doc[5].is_sent_start = True  # a new sentence (the tagger's) does not continue the name
-    found = [(m.text, m.type) for m, _, _ in _block_mentions(doc, 0, 1, 0, places, frozenset())]
-    assert found == [("Raufoss Industripark", "DevelopmentActor")]
+    assert _found(doc) == [("Raufoss Industripark", "DevelopmentActor")]
 
 
 def test_figures_in_a_sentence_naming_the_last_noun_of_a_name_are_about_that_actor(nlp):
-    from kg.document import PARAGRAPH, Block, Document
     from kg.extract import extract, referent
 
     assert referent("Parken har 40 bedrifter.", {"industripark": 3, "nettverk": 5}) == 3
@@ -207,7 +194,7 @@ def test_figures_in_a_sentence_naming_the_last_noun_of_a_name_are_about_that_act
     assert referent("Parkeringen har 300 plassar.", {"industripark": 3}) is None
     text = ("Hamar Næringspark ligger ved Mjøsa. Parken huser i dag rundt 40 bedrifter med til sammen "
             "om lag 900 ansatte.")
-    doc = Document("x.pdf", "0" * 64, "T", (), None, None, None, 1, (Block(PARAGRAPH, text, 1, 0, len(text)),))
+    doc = paragraph_document(text)
     x = extract(doc, nlp)
     figures = {(x.mentions[o.subject].text, o.measure, o.value) for o in x.observations}
     assert figures == {("Hamar Næringspark", "firms", 40), ("Hamar Næringspark", "employees", 900)}

@@ -2,14 +2,10 @@ from collections import Counter
 
 import pytest
 
-from kg.document import PARAGRAPH, Block, Document
 from kg.extract import Evidence, Extraction, Mention, Relation
 from kg.resolve import FUZZY_THRESHOLD, actor_key, name_similarity, resolve
 
-
-def _doc(text: str) -> Document:
-    return Document("x.pdf", "0" * 64, "T", (), None, None, None, 1,
-                    (Block(PARAGRAPH, text, 1, 0, len(text)),))
+from .conftest import paragraph_document
 
 
 def _mentions(text: str, names: list[tuple[str, str]]) -> tuple[Mention, ...]:
@@ -28,7 +24,7 @@ def test_variants_merge_into_one_entity_with_aliases():
     ments = _mentions(text, [("Raufoss Ammunisjonsfabrikk", "Organisation"), ("RA", "Organisation"),
                              ("Hansen A/S", "Firm"), ("Hansen AS", "Firm"), ("Telenors", "Organisation"),
                              ("Telenor", "Organisation"), ("Gjøvik", "Place")])
-    res = resolve(Extraction(ments, (), ()), _doc(text))
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
     by_key = {e.key: e for e in res.entities}
     ra = by_key["actor/raufoss-ammunisjonsfabrikk"]
     assert ra.label == "Raufoss Ammunisjonsfabrikk" and "RA" in ra.aliases and len(ra.mentions) == 2
@@ -42,7 +38,7 @@ def test_shared_place_name_is_linked_by_context():
     text = "Glåmdalen har mange sagbruk. Forestia AS ligger i Våler."
     ments = _mentions(text, [("Glåmdalen", "Place"), ("Forestia AS", "Firm"), ("Våler", "Place")])
     rel = Relation(1, "locatedIn", 2, 0.9, "test", Evidence(1, text, 0, len(text)))
-    res = resolve(Extraction(ments, (rel,), ()), _doc(text))
+    res = resolve(Extraction(ments, (rel,), ()), paragraph_document(text))
     assert res.mention_entity[2] == "place/municipality/vaaler-3419"  # the Våler in Glåmdalen, not Østfold
 
 
@@ -70,7 +66,7 @@ def test_fuzzy_threshold_separates_variants_from_other_actors(a, b, same):
 def test_fuzzy_merge_keeps_the_more_frequent_spelling():
     text = "NIS-lab er et senter. NIS-lab vokser. NISlab har folk."
     ments = _mentions(text, [("NIS-lab", "Organisation"), ("NIS-lab", "Organisation"), ("NISlab", "Organisation")])
-    res = resolve(Extraction(ments, (), ()), _doc(text))
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
     (entity,) = res.entities
     assert entity.label == "NIS-lab" and entity.aliases == ("NISlab",)
 
@@ -88,7 +84,7 @@ def test_misspelt_place_links_to_the_gazetteer_but_unrelated_names_do_not():
 def test_one_name_read_as_organisation_and_unknown_place_is_one_entity():
     text = "Bluelight er et nettverk. Folk i Bluelight samarbeider."
     ments = _mentions(text, [("Bluelight", "Network"), ("Bluelight", "Place")])
-    res = resolve(Extraction(ments, (), ()), _doc(text))
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
     (entity,) = res.entities
     assert entity.type == "Network"
 
@@ -97,7 +93,7 @@ def test_a_final_s_is_a_genitive_only_when_the_report_names_the_bare_form():
     text = "Leverandører som Atlas er her. Atlas er stor. Fjellbygdas folk bor i Fjellbygda."
     ments = _mentions(text, [("Atlas", "Place"), ("Atlas", "Organisation"), ("Fjellbygdas", "Place"),
                              ("Fjellbygda", "Place")])
-    res = resolve(Extraction(ments, (), ()), _doc(text))
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
     assert res.mention_entity[:2] == ("actor/atlas", "actor/atlas")  # one entity, its own "s" kept
     assert res.mention_entity[2] == res.mention_entity[3] == "place/other/fjellbygda"
 
@@ -108,6 +104,6 @@ def test_a_specific_reading_outvotes_generic_organisation_and_place_readings():
     ments = _mentions(text, [("Norsk institutt for regionforskning", "ResearchOrEducation"), ("NIR", "Organisation"),
                              ("NIR", "Organisation"), ("NIR", "Organisation"), ("Bluelight", "Network"),
                              ("Bluelight", "Place"), ("Bluelight", "Place"), ("Bluelight", "Place")])
-    res = resolve(Extraction(ments, (), ()), _doc(text))
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
     types = {e.label: e.type for e in res.entities}
     assert types == {"Norsk institutt for regionforskning": "ResearchOrEducation", "Bluelight": "Network"}
