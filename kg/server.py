@@ -66,7 +66,9 @@ class ServeConfig:
         timeout: seconds a query may run before the client gets 503.
         max_body: largest query or update body, in bytes.
         max_upload: largest PDF upload, in bytes.
-        workers: queries that may run at once; more get 503 at once rather than queue behind a slow one.
+        workers: queries that may run at once.
+        queue: seconds a query waits for a free slot before it gets 503: long enough for a burst of
+            quick queries to take turns, short enough that nobody queues behind a slow one.
         model: spaCy pipeline for uploaded PDFs (None: the shipped one).
         quiet: no request log on standard error.
     """
@@ -76,6 +78,7 @@ class ServeConfig:
     max_body: int = 1 << 20
     max_upload: int = 100 << 20
     workers: int = 4
+    queue: float = 2.0
     model: str | None = None
     quiet: bool = False
 
@@ -251,7 +254,7 @@ class KGServer(ThreadingHTTPServer):
 
     def run_query(self, sparql: str, fmt_for: Callable[[str], object]) -> tuple[str, bytes]:
         """Run a query within the time limit; ``fmt_for(kind)`` picks the format for its result kind."""
-        if not self.slots.acquire(blocking=False):
+        if not self.slots.acquire(timeout=self.config.queue):
             raise HTTPError(503, "all query slots are busy with long queries; try again shortly",
                             {"Retry-After": "5"})
         deadline = time.monotonic() + self.config.timeout
@@ -260,7 +263,8 @@ class KGServer(ThreadingHTTPServer):
         except RuntimeError as exc:  # the pool is shutting down
             self.slots.release()
             raise HTTPError(503, "the server is shutting down") from exc
-        future.add_done_callback(lambda _: self.slots.release())
+        # a query that never ran (cancelled at shutdown) gives its slot back here
+        future.add_done_callback(lambda f: f.cancelled() and self.slots.release())
         try:
             return future.result(timeout=self.config.timeout + 0.5)
         except (FutureTimeout, QueryTimeoutError):
@@ -268,15 +272,21 @@ class KGServer(ThreadingHTTPServer):
                                  "narrow it or add a LIMIT") from None
 
     def _evaluate(self, sparql: str, deadline: float, fmt_for) -> tuple[str, bytes]:
-        result = self.store.raw_query(sparql)
-        error = None
+        """Run on a pool thread, which gives the slot back before the client can have its
+        answer: released in a done-callback, it came back after the answer, and a client
+        asking again at once could find every slot still taken."""
         try:
-            return _serialize(result, deadline, fmt_for)
-        except Exception as exc:  # re-raised below, once the result is gone
-            error = exc.with_traceback(None)
+            result = self.store.raw_query(sparql)
+            error = None
+            try:
+                return _serialize(result, deadline, fmt_for)
+            except Exception as exc:  # re-raised below, once the result is gone
+                error = exc.with_traceback(None)
+            finally:
+                del result  # pyoxigraph results must be dropped on the thread that made them
+            raise error
         finally:
-            del result  # pyoxigraph results must be dropped on the thread that made them
-        raise error
+            self.slots.release()
 
     def shutdown_pool(self) -> None:
         """Stop taking queries; running ones finish in the background."""

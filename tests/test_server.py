@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlencode
 
@@ -315,6 +317,40 @@ def test_upload_ingests_a_pdf_with_the_token(served, read_only, store, tmp_path)
 
 
 # ------------------------------------------------------------ load
+
+
+@pytest.fixture()
+def one_slot(store):
+    running = Served(store, ServeConfig(quiet=True, workers=1, queue=0.5))
+    yield running
+    running.stop()
+
+
+def test_queries_one_after_another_each_find_the_slot_free(one_slot):
+    """The slot is free again before the answer arrives, so a client asking at once never gets 503."""
+    statuses = {one_slot.get("/sparql?" + urlencode({"query": ACTORS}))[0] for _ in range(40)}
+    assert statuses == {200}
+
+
+def test_a_query_waits_for_a_busy_slot_then_gets_503(one_slot):
+    """While the only slot runs a query, another waits the queue time and is turned away with Retry-After."""
+    assert one_slot.server.slots.acquire(timeout=5)  # what a long-running query holds
+    try:
+        started = time.monotonic()
+        status, headers, body = one_slot.get("/sparql?" + urlencode({"query": ACTORS}))
+        waited = time.monotonic() - started
+    finally:
+        one_slot.server.slots.release()
+    assert status == 503 and headers["Retry-After"] == "5" and b"busy" in body
+    assert 0.5 <= waited < 5
+    assert one_slot.get("/sparql?" + urlencode({"query": ACTORS}))[0] == 200
+
+
+def test_a_query_takes_a_slot_freed_while_it_waits(one_slot):
+    """A slot that comes free within the queue time serves the waiting query."""
+    one_slot.server.slots.acquire(timeout=5)
+    threading.Timer(0.1, one_slot.server.slots.release).start()
+    assert one_slot.get("/sparql?" + urlencode({"query": ACTORS}))[0] == 200
 
 
 def test_bounded_load_on_loopback_has_no_errors(served):
