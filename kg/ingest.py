@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 
 from . import __version__
 from . import nlp as kg_nlp
@@ -39,9 +39,12 @@ PREFIX kg: <https://w3id.org/kg-no/ontology#>
 SELECT DISTINCT ?g ?name WHERE { GRAPH ?g { ?report kg:sourceFile ?name } }
 """
 
-#: What read a stored report (see :class:`kg.graph.Reading`), its graph bound.
-_READING = SPARQL_PREFIXES + f"""
-SELECT ?g ?software ?pipeline WHERE {{ GRAPH ?g {{ {READING_PATTERN} }} }} ORDER BY ?software ?pipeline
+#: Every stored report's graph, file name and what read it (see :class:`kg.graph.Reading`):
+#: asked once per ingest, where a question per file cost three requests per stored report.
+_STORED = SPARQL_PREFIXES + f"""
+SELECT ?g ?name ?software ?pipeline WHERE {{
+  GRAPH ?g {{ ?report kg:sourceFile ?name . OPTIONAL {{ {READING_PATTERN} }} }}
+}}
 """
 
 
@@ -101,10 +104,27 @@ def reading(meta) -> Reading:
     return Reading(f"kg {__version__}", kg_nlp.describe(meta))
 
 
-def stored_reading(store: Store, graph_iri: str) -> Reading | None:
-    """What read a stored report; None for a graph written before kg recorded it."""
-    rows = store.select(_READING, {"g": URIRef(graph_iri)})
-    return Reading(str(rows[0]["software"]), str(rows[0]["pipeline"])) if rows else None
+@dataclass(frozen=True)
+class Stored:
+    """A stored report as ingest sees it: its graph, file name and what read it."""
+
+    graph: str
+    name: str
+    reading: Reading | None  # None for a graph written before kg recorded it
+
+
+def stored_reports(store: Store) -> dict[str, Stored]:
+    """The stored reports by graph IRI, in one request."""
+    rows = []
+    for r in store.select(_STORED):
+        read = Reading(str(r["software"]), str(r["pipeline"])) if r.get("software") else None
+        rows.append(Stored(str(r["g"]), str(r["name"]), read))
+    # one row per graph; were there two, the one kept must not depend on the store's order
+    rows.sort(key=lambda s: (s.reading is None, s.reading and (s.reading.software, s.reading.pipeline), s.name))
+    out: dict[str, Stored] = {}
+    for found in rows:
+        out.setdefault(found.graph, found)
+    return out
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
@@ -191,14 +211,15 @@ def ingest(
     current = reading(nlp.meta if nlp is not None else kg_nlp.pipeline_meta(model))
     todo: list[Path] = []
     again: set[str] = set()
-    for path in find_pdfs(paths):
+    stored = stored_reports(store) if (pdfs := find_pdfs(paths)) else {}
+    for path in pdfs:
         try:
             if not path.exists():
                 raise PDFError(path, "no such file")
             graph_iri = str(report_graph_iri(_safe_hash(path))) if path.is_file() else None
-            if graph_iri and store.has_graph(graph_iri):
-                _drop_older_versions(store, path, graph_iri)
-                if stored_reading(store, graph_iri) != current:
+            if graph_iri in stored:
+                _drop_older_versions(store, stored, path, graph_iri)
+                if stored[graph_iri].reading != current:
                     if reread:
                         todo.append(path)
                         again.add(str(path))
@@ -233,15 +254,16 @@ def _other_versions(store: Store, path: Path, graph_iri: str) -> list[str]:
             if str(r["g"]) != graph_iri]
 
 
-def _drop_older_versions(store: Store, path: Path, graph_iri: str) -> None:
+def _drop_older_versions(store: Store, stored: dict[str, Stored], path: Path, graph_iri: str) -> None:
     """Remove the graphs of earlier versions of a stored report.
 
     A replacement drops them in the same request; a server that runs the
     operations of a request one by one (Virtuoso) can stop between the new
     graph and the drop, and ingesting the file again finishes the job.
     """
-    for old in _other_versions(store, path, graph_iri):
+    for old in [s.graph for s in stored.values() if s.name == path.name and s.graph != graph_iri]:
         store.remove_graph(old)
+        del stored[old]
 
 
 #: From this many reports in one ingest, new reports are bulk-loaded ...

@@ -22,6 +22,28 @@ def test_ingest_is_idempotent(nlp, tmp_path):
         assert store.count() == total
 
 
+def test_stored_reports_are_looked_up_in_one_request(nlp, tmp_path, monkeypatch):
+    """Ingesting a folder again asks the store once, not once or more per stored report
+    (on a remote server each question is a round trip)."""
+    pdfs = [write_report_pdf(tmp_path / f"{n}.pdf", LONG_BODY, title=f"Rapport {n}") for n in "abc"]
+    with OxigraphStore(tmp_path / "s") as store:
+        ingest(pdfs, store, nlp)
+        asked = []
+
+        def counted(name):
+            original = getattr(store, name)
+
+            def call(*args, **kwargs):
+                asked.append(name)
+                return original(*args, **kwargs)
+            return call
+
+        for name in ("select", "has_graph"):
+            monkeypatch.setattr(store, name, counted(name))
+        again = ingest(pdfs, store, nlp)
+    assert (again.reports, again.unchanged, asked) == (0, 3, ["select"])
+
+
 def test_changed_report_replaces_its_graph(nlp, tmp_path):
     pdf = tmp_path / "notat.pdf"
     write_report_pdf(pdf, LONG_BODY, title="Første versjon")
@@ -59,7 +81,7 @@ def test_ingesting_again_drops_an_older_version_a_replacement_left(nlp, tmp_path
 
 def test_reports_another_kg_read_are_counted_and_read_again_on_request(nlp, tmp_path, monkeypatch):
     from kg.graph import report_graph_iri
-    from kg.ingest import reading, stored_reading
+    from kg.ingest import reading, stored_reports
 
     pdfs = [write_report_pdf(tmp_path / f"{n}.pdf", LONG_BODY, title=f"Rapport {n}") for n in ("a", "b")]
     with OxigraphStore(tmp_path / "s") as store:
@@ -68,7 +90,7 @@ def test_reports_another_kg_read_are_counted_and_read_again_on_request(nlp, tmp_
         monkeypatch.undo()
         ingest(pdfs[1:], store, nlp)
         graphs = [str(report_graph_iri(r["sha256"])) for r in reports(store)]
-        assert [stored_reading(store, g).software for g in graphs] == ["kg 0.0.9", reading(nlp.meta).software]
+        assert [stored_reports(store)[g].reading.software for g in graphs] == ["kg 0.0.9", reading(nlp.meta).software]
         assert [r["read_by"] for r in reports(store)][0].startswith("kg 0.0.9, nb_kg ")
         total = store.count()
         kept = ingest(pdfs, store, nlp)
@@ -76,7 +98,7 @@ def test_reports_another_kg_read_are_counted_and_read_again_on_request(nlp, tmp_
         assert "1 read by another kg or pipeline: --reread reads them again" in kept.line()
         again = ingest(pdfs, store, nlp, reread=True)
         assert (again.reports, again.reread, again.unchanged, again.outdated) == (1, 1, 1, 0)
-        assert all(stored_reading(store, g) == reading(nlp.meta) for g in graphs)
+        assert all(stored_reports(store)[g].reading == reading(nlp.meta) for g in graphs)
         assert store.count() == total and len(reports(store)) == 2  # replaced in place, nothing left over
         assert ingest(pdfs, store, nlp, reread=True).unchanged == 2
 
