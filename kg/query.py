@@ -208,6 +208,34 @@ def _most_specific(types: set[str]) -> str:
     return sorted(types)[0] if types else "Actor"
 
 
+class _Names:
+    """The labels and types an answer gives each entity, folded into the one label and type shown.
+
+    A store repeats an entity in an answer once per label and type (reports
+    may label it differently, and a node has a class and its superclasses), and
+    every answer folds them the same way, whatever order the store gave.
+    """
+
+    def __init__(self) -> None:
+        self.labels: dict[str, set[str]] = defaultdict(set)
+        self.types: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, node, label=None, type_=None) -> str:
+        """Note a label and a type (either may be None) of ``node``; return its IRI as a string."""
+        iri = str(node)
+        if label is not None:
+            self.labels[iri].add(str(label))
+        if type_ is not None:
+            self.types[iri].add(_local(type_))
+        return iri
+
+    def label(self, iri: str) -> str:
+        return preferred_label(self.labels[iri])
+
+    def type(self, iri: str) -> str:
+        return _most_specific(self.types[iri])
+
+
 #: From this many entities on, their aliases come from one scan of every alternative
 #: label instead of one lookup each: on benchmarks/queries.py's 1M-quad graph a
 #: lookup took about 170 us (a county's 5,204 actors 0.8-0.9 s), the scan 3 ms.
@@ -245,11 +273,11 @@ def _places_or_fail(store: Store, name: str) -> list[URIRef]:
     return places
 
 
-def _finish(store: Store, rows: dict[str, Row], types: dict[str, set[str]]) -> None:
-    """Give each row its most specific type and its aliases (to the labels it carries in ``aliases``)."""
+def _finish(store: Store, rows: dict[str, Row], names: _Names) -> None:
+    """Give each row its most specific type and add the alternative labels to its aliases."""
     aliases = _aliases(store, list(rows))
     for iri, row in rows.items():
-        row.type = _most_specific(types[iri])
+        row.type = names.type(iri)
         row.aliases = aliases_besides([*row.aliases, *aliases.get(iri, [])], row.label)
 
 
@@ -306,17 +334,14 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
     in ``places`` when the caller has asked it already; otherwise it is asked here.
     """
     rows: dict[str, Row] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     facts: dict[str, list[_Fact]] = defaultdict(list)
     seen_links = set()
     for region in places:
         found = region_places if region_places is not None else store.select(REGION_PLACES, {"region": region})
         place_labels = {r["place"]: str(r["label"]) for r in found}
         for kind, predicate, r in _links_of(store, list(place_labels), link):
-            iri = str(r["actor"])
-            types[iri].add(_local(r["type"]))
-            names[iri].add(str(r["label"]))
+            iri = names.add(r["actor"], r["label"], r["type"])
             rows.setdefault(iri, Row(iri, "", ""))
             key = (iri, kind, str(r["place"]))
             if key not in seen_links:
@@ -324,13 +349,14 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
                 place = place_labels.get(r["place"]) or _local(r["place"])
                 facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
     for iri, row in rows.items():
-        row.type, row.label = _most_specific(types[iri]), preferred_label(names[iri])
-        row.aliases = sorted(names[iri])  # the reports' labels, completed by _complete
+        row.type, row.label = names.type(iri), names.label(iri)
+        row.aliases = aliases_besides(names.labels[iri], row.label)  # the other reports' labels
     return sorted(rows.values(), key=_by_type_and_name), facts
 
 
 def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evidence: bool) -> list[Row]:
-    """Give the rows of one page their aliases (to the labels they carry) and links (with evidence when asked)."""
+    """Add the alternative labels to the aliases of one page's rows, and give them their links
+    (with evidence when asked)."""
     aliases = _aliases(store, [r.iri for r in rows])
     for row in rows:
         row.aliases = aliases_besides([*row.aliases, *aliases.get(row.iri, [])], row.label)
@@ -369,21 +395,18 @@ def entities(store: Store, type_name: str | None = None) -> list[Row]:
     """Entities mentioned in the stored reports, optionally of one class (and its subclasses)."""
     root = KG.Actor if type_name is None else _class(type_name)
     rows: dict[str, Row] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     roots = [root] if type_name else [KG.Actor, KG.Programme, KG.Place, KG.Sector]
     for r_root in roots:
         for r in store.select(ENTITIES, {"root": r_root}):
-            iri = str(r["entity"])
-            types[iri].add(_local(r["type"]))
-            names[iri].add(str(r["label"]))
+            iri = names.add(r["entity"], r["label"], r["type"])
             rows.setdefault(iri, Row(iri, "", ""))
     aliases = _aliases(store)
     for iri, row in rows.items():
-        ts = types[iri]
-        row.type = _most_specific(ts) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
-        row.label = preferred_label(names[iri])
-        row.aliases = aliases_besides([*names[iri], *aliases.get(iri, [])], row.label)
+        ts = names.types[iri]
+        row.type = names.type(iri) if ts & set(_ACTOR_CLASSES) else sorted(ts)[0]
+        row.label = names.label(iri)
+        row.aliases = aliases_besides([*names.labels[iri], *aliases.get(iri, [])], row.label)
     return sorted(rows.values(), key=_by_type_and_name)
 
 
@@ -401,24 +424,21 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
         QueryError: nothing has that name, or a bad limit or offset.
     """
     rows: dict[str, Row] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     facts: dict[str, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     groups = named(store, name)
     if not groups:
         raise NotFoundError(f"nothing is named {name!r}; search for the cluster, network or programme first")
     for group in groups:
         for r in store.select(MEMBERS, {"group": group}):
-            iri = str(r["actor"])
-            types[iri].add(_local(r["type"]))
-            names[iri].add(str(r["label"]))
+            iri = names.add(r["actor"], r["label"], r["type"])
             rows.setdefault(iri, Row(iri, "", ""))
             facts[iri].append((r["p"], r["group"]))
     for iri, row in rows.items():
-        row.label = preferred_label(names[iri])
-        row.aliases = sorted(names[iri])  # the reports' labels, completed by _finish
+        row.label = names.label(iri)
+        row.aliases = aliases_besides(names.labels[iri], row.label)  # the other reports' labels
     page = _page(sorted(rows.values(), key=lambda r: (r.label.lower(), r.iri)), limit, offset)
-    _finish(store, {r.iri: r for r in page}, types)
+    _finish(store, {r.iri: r for r in page}, names)
     for row in page if evidence else ():
         for predicate, group in facts[row.iri]:
             for ev in fact_evidence(store, URIRef(row.iri), predicate, group):
@@ -483,19 +503,16 @@ class Edge:
 def network(store: Store) -> list[Edge]:
     """Every link between actors, programmes and places, for Gephi and networkx."""
     edges: dict[tuple[str, str, str], Edge] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     rows = store.select(NETWORK_EDGES)
     for r in rows:
-        for node, kind, label in ((r["s"], r["sType"], r["sLabel"]), (r["o"], r["oType"], r["oLabel"])):
-            types[str(node)].add(_local(kind))
-            names[str(node)].add(str(label))
+        names.add(r["s"], r["sLabel"], r["sType"])
+        names.add(r["o"], r["oLabel"], r["oType"])
     for r in rows:
         s, o = str(r["s"]), str(r["o"])
         key = (s, _local(r["p"]), o)
         if key not in edges:
-            edges[key] = Edge(s, preferred_label(names[s]), _most_specific(types[s]), key[1], o,
-                              preferred_label(names[o]), _most_specific(types[o]))
+            edges[key] = Edge(s, names.label(s), names.type(s), key[1], o, names.label(o), names.type(o))
     return sorted(edges.values(), key=lambda e: (e.source_label, e.link, e.target_label, e.source, e.target))
 
 
@@ -521,22 +538,19 @@ SELECT ?g ?s ?sLabel ?p ?o ?oLabel WHERE {
 def report_adds(store: Store, graph_iri: str) -> dict:
     """What one report adds to the others: entities no other report mentions, and new facts."""
     g = URIRef(graph_iri)
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     for r in store.select(REPORT_ADDS_ENTITIES, {"g": g}):
-        types[str(r["entity"])].add(_local(r["type"]))
-        names[str(r["entity"])].add(str(r["label"]))
+        names.add(r["entity"], r["label"], r["type"])
     new_entities = sorted(
-        ({"label": preferred_label(names[i]), "type": _most_specific(t), "iri": i} for i, t in types.items()),
+        ({"label": names.label(i), "type": names.type(i), "iri": i} for i in names.types),
         key=lambda e: (e["type"], e["label"], e["iri"]),
     )
     rows = store.select(REPORT_ADDS_FACTS, {"g": g})
     for r in rows:
-        names[str(r["s"])].add(str(r["sLabel"]))
-        if r.get("oLabel"):
-            names[str(r["o"])].add(str(r["oLabel"]))
-    facts = sorted({(preferred_label(names[str(r["s"])]), _local(r["p"]),
-                     preferred_label(names[str(r["o"])]) if str(r["o"]) in names else str(r["o"])) for r in rows})
+        names.add(r["s"], r["sLabel"])
+        names.add(r["o"], r.get("oLabel"))
+    facts = sorted({(names.label(str(r["s"])), _local(r["p"]),
+                     names.label(str(r["o"])) if names.labels[str(r["o"])] else str(r["o"])) for r in rows})
     return {"entities": new_entities, "facts": [{"subject": s, "predicate": p, "object": o} for s, p, o in facts]}
 
 
@@ -582,13 +596,10 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
     if not text:
         return []
     hits: dict[str, dict] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     needle = text.casefold()
     for r in store.select(SEARCH, {"text": Literal(text)}):
-        iri, matched = str(r["entity"]), str(r["matched"])
-        types[iri].add(_local(r["type"]))
-        names[iri].add(str(r["label"]))
+        iri, matched = names.add(r["entity"], r["label"], r["type"]), str(r["matched"])
         m = matched.casefold()
         rank = 0 if m == needle else 1 if m.startswith(needle) else 2
         hit = hits.setdefault(iri, {"iri": iri, "label": "", "matched": matched, "rank": rank,
@@ -596,7 +607,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         if (rank, matched) < (hit["rank"], hit["matched"]):  # the best match, the same on every store
             hit.update(matched=matched, rank=rank)
     for iri, hit in hits.items():
-        hit["type"], hit["label"] = _most_specific(types[iri]), preferred_label(names[iri])
+        hit["type"], hit["label"] = names.type(iri), names.label(iri)
     ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold(), h["iri"]))
     return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
 
@@ -674,16 +685,13 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
         raise NotFoundError(f"no entity {iri}; search for it by name first")
     types = {_local(r["type"]) for r in rows}
     facts: dict[tuple, dict] = {}
+    names = _Names()
     for r in store.select(ENTITY_FACTS, {"e": node}):
-        key = (str(r["dir"]), _local(r["p"]), str(r["other"]))
-        fact = facts.setdefault(key, {
-            "direction": key[0], "predicate": key[1], "relation": _PREDICATE_NAMES[key[0]][key[1]],
-            "iri": key[2], "labels": set(), "types": set(), "evidence": [],
-        })
-        fact["types"].add(_local(r["otherType"]))
-        fact["labels"].add(str(r["otherLabel"]))
+        key = (str(r["dir"]), _local(r["p"]), names.add(r["other"], r["otherLabel"], r["otherType"]))
+        facts.setdefault(key, {"direction": key[0], "predicate": key[1],
+                               "relation": _PREDICATE_NAMES[key[0]][key[1]], "iri": key[2], "evidence": []})
     for (direction, predicate, other), fact in facts.items():
-        fact["type"], fact["label"] = _most_specific(fact.pop("types")), preferred_label(fact.pop("labels"))
+        fact["type"], fact["label"] = names.type(other), names.label(other)
         s_, o_ = (node, URIRef(other)) if direction == "out" else (URIRef(other), node)
         fact["evidence"] = fact_evidence(store, s_, KG[predicate], o_)
     seen, mention_list, reports_seen = set(), [], {}
@@ -711,7 +719,7 @@ def entity(store: Store, iri: str, mentions: int = 20) -> dict:
 
 def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
     out: dict[str, dict] = {}
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     for subject in subjects:
         for r in store.select(FIGURES, {"subject": subject}):
             obs = str(r["obs"])
@@ -720,12 +728,12 @@ def _figures(store: Store, subjects: list[URIRef]) -> list[dict]:
                 "measure": str(r["measure"]), "value": float(r["value"]), "unit": str(r["unit"]),
                 "year": int(str(r["year"])) if r.get("year") else None, "evidence": [],
             })
-            names[obs].add(str(r["subjectLabel"]))
+            names.add(obs, r["subjectLabel"])
             ev = _evidence_of(r)
             if ev and ev not in fig["evidence"]:
                 fig["evidence"].append(ev)
     for obs, fig in out.items():
-        fig["subject_label"] = preferred_label(names[obs])
+        fig["subject_label"] = names.label(obs)
         fig["evidence"].sort(key=_reading_order)
     # two figures alike but for where they were read are told apart by that, not by the store's order
     return sorted(out.values(), key=lambda f: (f["subject_label"], f["measure"], f["year"] or 0, f["value"],
@@ -786,15 +794,14 @@ def region_overview(store: Store, name: str, link: str | None = None, limit: int
     root = _places_or_fail(store, name)[0]
     places = store.select(REGION_PLACES, {"region": root})
     inside: dict[str, dict] = {}
+    names = _Names()
     for r in places:
-        iri = str(r["place"])
-        p = inside.setdefault(iri, {"iri": iri, "labels": set(), "types": set(), "number": None})
-        p["types"].add(_local(r["type"]))
-        p["labels"].add(str(r["label"]))
+        iri = names.add(r["place"], r["label"], r["type"])
+        p = inside.setdefault(iri, {"iri": iri, "number": None})
         if r.get("number"):
             p["number"] = str(r["number"])
-    for p in inside.values():
-        p["type"], p["label"] = _most_specific(p.pop("types")), preferred_label(p.pop("labels"))
+    for iri, p in inside.items():
+        p["type"], p["label"] = names.type(iri), names.label(iri)
     me = inside.pop(str(root))
     parents = sorted((str(r["label"]), str(r["parent"])) for r in store.select(PARENTS, {"place": root}))
     actors, facts = _actors(store, [root], link, places)
@@ -839,15 +846,12 @@ SELECT ?e ?other ?label ?type (COUNT(DISTINCT ?sentence) AS ?sentences) WHERE {
 def co_mentioned(store: Store, iri: str) -> list[dict]:
     """Actors named in the same sentences as an entity, most shared sentences first."""
     out: dict[str, dict] = {}
-    types: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     for r in store.select(CO_MENTIONED, {"e": _iri(iri)}):
-        other = str(r["other"])
-        types[other].add(_local(r["type"]))
-        names[other].add(str(r["label"]))
+        other = names.add(r["other"], r["label"], r["type"])
         out[other] = {"iri": other, "sentences": int(r["sentences"])}  # each label and type counts them all
     for other, row in out.items():
-        row["label"], row["type"] = preferred_label(names[other]), _most_specific(types[other])
+        row["label"], row["type"] = names.label(other), names.type(other)
     return sorted(out.values(), key=lambda r: (-r["sentences"], r["label"].casefold(), r["iri"]))
 
 
@@ -876,10 +880,11 @@ def group_graph(store: Store, iri: str) -> dict:
     node_iris = {iri} | {s for s, _, _ in edges} | {o for _, _, o in edges}
     nodes = []
     for n in sorted(node_iris):
-        rows = store.select(ENTITY_TYPES, {"e": URIRef(n)})
-        if rows:
-            nodes.append({"iri": n, "label": preferred_label(str(r["label"]) for r in rows),
-                          "type": _most_specific({_local(r["type"]) for r in rows}), "center": n == iri})
+        names = _Names()
+        for r in store.select(ENTITY_TYPES, {"e": URIRef(n)}):
+            names.add(n, r["label"], r["type"])
+        if names.labels:
+            nodes.append({"iri": n, "label": names.label(n), "type": names.type(n), "center": n == iri})
     known = {n["iri"] for n in nodes}
     return {"nodes": nodes, "edges": [{"source": s, "link": p, "target": o} for s, p, o in sorted(edges)
                                       if s in known and o in known]}
@@ -911,12 +916,10 @@ SELECT DISTINCT ?g ?label ?type WHERE {
 
 def groups(store: Store) -> list[dict]:
     """Clusters, networks and programmes the reports name, by label."""
-    names: dict[str, set[str]] = defaultdict(set)
-    types: dict[str, set[str]] = defaultdict(set)
+    names = _Names()
     for r in store.select(GROUPS):
-        names[str(r["g"])].add(str(r["label"]))
-        types[str(r["g"])].add(_local(r["type"]))
-    out = [{"iri": g, "label": preferred_label(names[g]), "type": _most_specific(types[g])} for g in names]
+        names.add(r["g"], r["label"], r["type"])
+    out = [{"iri": g, "label": names.label(g), "type": names.type(g)} for g in names.labels]
     return sorted(out, key=lambda g: (g["label"].casefold(), g["iri"]))
 
 
