@@ -67,15 +67,23 @@ _HEAD_FORMS = {
 }
 
 
+#: A hyphen inside a compound, before a lower-case letter: "Arena-programmet".
+_COMPOUND_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[a-zæøå])")
+
+
 def base_form(name: str) -> str:
-    """The folded name with its head noun uninflected: "Lettmetallklyngen" and
-    "Lettmetallklynga" → "lettmetallklynge", "Ammunisjonsfabrikker" → "ammunisjonsfabrikk".
+    """The folded name with its head noun uninflected and its compounds closed:
+    "Lettmetallklyngen" and "Lettmetallklynga" → "lettmetallklynge",
+    "Ammunisjonsfabrikker" → "ammunisjonsfabrikk", "Arena-programmet" and
+    "Arenaprogrammet" → "arenaprogram".
 
     Reports write one actor in different forms; IRIs are minted from this
     form, so they are one node across reports. A name that is nothing but
-    the inflected noun ("Hagen", a surname; "Parken") keeps its form.
+    the inflected noun ("Hagen", a surname; "Parken") keeps its form. Norwegian
+    may join a compound with a hyphen or without; a hyphen before a capital
+    joins two names ("Raufoss-Toten") and stays.
     """
-    words = fold(name).split()
+    words = fold(_COMPOUND_HYPHEN.sub("", clean(name))).split()
     last = words[-1] if words else ""
     for lemma, forms in _HEAD_FORMS.items():
         form = next((f for f in forms if last.endswith(f)), None)

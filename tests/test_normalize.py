@@ -32,7 +32,11 @@ def test_acronym_definitions():
 def test_a_head_noun_in_any_form_gives_one_base_form():
     assert base_form("Lettmetallklynga") == base_form("Lettmetallklyngen") == "lettmetallklynge"
     assert base_form("Raufoss Ammunisjonsfabrikker") == base_form("Raufoss Ammunisjonsfabrikk")
-    assert base_form("Arena-programmet") == base_form("Arena program") == "arena program"
+    assert base_form("Arena-programmet") == base_form("Arenaprogrammet") == "arenaprogram"
+    assert base_form("NIS-nettverket") == base_form("NISnettverk") == "nisnettverk"
+    assert base_form("FoU-miljøet") == "foumiljø" and base_form("e-handel") == "ehandel"
+    assert base_form("Raufoss-Toten") == "raufoss toten" and base_form("Nord-Aurdal") == "nord aurdal"
+    assert base_form("by- og regionforskning") == "by og regionforskning"
     assert base_form("Informasjonssikkerhetsnettverket") == "informasjonssikkerhetsnettverk"
     assert base_form("Hagen") == "hagen" and base_form("Parken") == "parken"  # the bare noun keeps its form
     assert base_form("Visit Valdres") == "visit valdres"
