@@ -67,6 +67,12 @@ _HEAD_FORMS = {
 }
 
 
+#: Words of actors' names that Nynorsk and Bokmål spell differently, in the Bokmål spelling:
+#: "Vestlandsforsking" and "Vestlandsforskning", "Noregs forskingsråd" and "Norges
+#: forskningsråd", "Høgskulen", "Høgskolen" and "Høyskolen" are one name each.
+_SPELLINGS = ((re.compile(r"forsking"), "forskning"), (re.compile(r"\bnoreg"), "norge"),
+              (re.compile(r"\bh(?:øg|øy)sk[ou]l"), "høgskol"))
+
 #: A hyphen inside a compound, before a lower-case letter: "Arena-programmet".
 _COMPOUND_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[a-zæøå])")
 
@@ -75,15 +81,19 @@ def base_form(name: str) -> str:
     """The folded name with its head noun uninflected and its compounds closed:
     "Lettmetallklyngen" and "Lettmetallklynga" → "lettmetallklynge",
     "Ammunisjonsfabrikker" → "ammunisjonsfabrikk", "Arena-programmet" and
-    "Arenaprogrammet" → "arenaprogram".
+    "Arenaprogrammet" → "arenaprogram", "Østlandsforsking" → "østlandsforskning".
 
     Reports write one actor in different forms; IRIs are minted from this
     form, so they are one node across reports. A name that is nothing but
     the inflected noun ("Hagen", a surname; "Parken") keeps its form. Norwegian
     may join a compound with a hyphen or without; a hyphen before a capital
-    joins two names ("Raufoss-Toten") and stays.
+    joins two names ("Raufoss-Toten") and stays. Reports in Nynorsk and Bokmål
+    spell some words of names each their way (:data:`_SPELLINGS`).
     """
-    words = fold(_COMPOUND_HYPHEN.sub("", clean(name))).split()
+    folded = fold(_COMPOUND_HYPHEN.sub("", clean(name)))
+    for spelling, bokmål in _SPELLINGS:
+        folded = spelling.sub(bokmål, folded)
+    words = folded.split()
     last = words[-1] if words else ""
     for lemma, forms in _HEAD_FORMS.items():
         form = next((f for f in forms if last.endswith(f)), None)
