@@ -136,9 +136,10 @@ def _reading_triples(g: Graph, report: URIRef, sha256: str, reading: Reading) ->
 
 
 def _main_label(extraction: Extraction, mentions: tuple[int, ...]) -> str | None:
-    """The most frequent NorNE label among an entity's mentions."""
+    """The most frequent NorNE label among an entity's mentions; of two as frequent, the first
+    alphabetically (a set's order changes from one process to the next, and so did the graph)."""
     labels = [extraction.mentions[i].label for i in mentions]
-    return max(set(labels), key=labels.count) if labels else None
+    return max(sorted(set(labels)), key=labels.count) if labels else None
 
 
 def _decimal(value: float) -> str:
