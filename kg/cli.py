@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, help="training steps (default from the config)")
     p.add_argument("--limit", type=int, help="sentences per file, for a quick trial run")
     p.add_argument("--config", type=Path, help="training config (default: the shipped recipe, kg/training/nb_kg.cfg)")
+    p.add_argument("--typing", action="store_true",
+                   help="instead: refit the classifier of organisation names on kg/data/typing_examples.csv "
+                        "into kg/data/typing_weights.json, or --output (seconds; after editing the examples)")
     return parser
 
 

@@ -13,6 +13,8 @@ they work with kg's own pipeline and with spaCy's nb_core_news_* pipelines.
 from __future__ import annotations
 
 import csv
+import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +27,8 @@ from spacy.util import filter_spans
 from . import gazetteer, sectors
 from .conllu import NER_LABELS
 from .document import HEADING, Document
+from .errors import DataError
+from .ngrams import TfidfSpace
 from .normalize import LEGAL_FORMS, clean, is_acronym_of, legal_form, strip_legal_form
 
 # ----------------------------------------------------------------- records
@@ -153,37 +157,89 @@ def type_name(text: str, label: str) -> str | None:
 
 
 TYPING_EXAMPLES = Path(__file__).parent / "data" / "typing_examples.csv"
+#: The classifier :func:`fit_typing` fits on :data:`TYPING_EXAMPLES` (``kg train --typing``).
+TYPING_WEIGHTS = Path(__file__).parent / "data" / "typing_weights.json"
 #: Probability the classifier needs before it overrides the generic "Organisation".
 #: Names with a clear pattern score 0.62–0.73 ("… Bygg", "… Skiklubb", "Statens …");
 #: names without one ("… Norge", "Reisemål …") score below 0.6.
 TYPING_THRESHOLD = 0.6
 
 
-@cache
-def _typing_model():
-    """A character n-gram classifier of organisation names, trained once per process
-    on the examples in ``kg/data/typing_examples.csv`` (invented names in the
-    patterns of Norwegian organisation names)."""
+def fit_typing(examples: Path = TYPING_EXAMPLES) -> dict:
+    """Fit the classifier of organisation names on ``examples`` (invented names in the
+    patterns of Norwegian organisation names): character n-grams of 2 to 5 weighed by
+    TF-IDF, multinomial logistic regression. Returns the weights as
+    :func:`classify_organisation` reads them, so that ingesting imports no scikit-learn."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
 
-    with TYPING_EXAMPLES.open(encoding="utf-8") as handle:
+    with examples.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    model = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True),
-        LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"),
-    )
-    model.fit([r["name"] for r in rows], [r["type"] for r in rows])
-    return model
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True)
+    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+    model.fit(vectorizer.fit_transform([r["name"] for r in rows]), [r["type"] for r in rows])
+    if len(model.classes_) < 3:
+        raise DataError(f"{examples}: the typing examples need at least three types, not {len(model.classes_)}")
+    return {
+        "ngram_range": list(vectorizer.ngram_range),
+        "classes": [str(c) for c in model.classes_],
+        "intercept": [_short(b) for b in model.intercept_],
+        # per n-gram: its idf, then its weight for each class
+        "ngrams": {gram: [_short(vectorizer.idf_[i]), *(_short(w) for w in model.coef_[:, i])]
+                   for gram, i in sorted(vectorizer.vocabulary_.items())},
+    }
+
+
+def _short(x) -> float:
+    """Seven significant digits: the probabilities move by less than 1e-5 (a test checks)."""
+    return float(f"{float(x):.7g}")
+
+
+def write_typing_weights(path: Path = TYPING_WEIGHTS, examples: Path = TYPING_EXAMPLES) -> Path:
+    """Fit the classifier (:func:`fit_typing`) and write its weights to ``path``, an n-gram a line."""
+    weights = fit_typing(examples)
+    head = {k: v for k, v in weights.items() if k != "ngrams"}
+    lines = [json.dumps(gram, ensure_ascii=False) + ": " + json.dumps(v) for gram, v in weights["ngrams"].items()]
+    path.write_text(json.dumps(head, ensure_ascii=False)[:-1] + ', "ngrams": {\n' + ",\n".join(lines) + "\n}}\n",
+                    encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class _Typing:
+    space: TfidfSpace
+    classes: tuple[str, ...]
+    intercept: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+
+
+@cache
+def _typing_model() -> _Typing:
+    """The fitted classifier, read once per process."""
+    data = json.loads(TYPING_WEIGHTS.read_text(encoding="utf-8"))
+    lo, hi = data["ngram_range"]
+    grams = data["ngrams"]
+    return _Typing(TfidfSpace(lo, hi, {g: v[0] for g, v in grams.items()}), tuple(data["classes"]),
+                   tuple(data["intercept"]), {g: tuple(v[1:]) for g, v in grams.items()})
+
+
+def typing_probabilities(name: str) -> dict[str, float]:
+    """The classifier's probability of each organisation class for ``name``."""
+    model = _typing_model()
+    scores = list(model.intercept)
+    for gram, x in model.space.vector(name).items():
+        for c, w in enumerate(model.weights[gram]):
+            scores[c] += x * w
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    return {cls: e / sum(exps) for cls, e in zip(model.classes, exps)}
 
 
 def classify_organisation(name: str) -> str:
     """The organisation class of a name that no rule could type, or "Organisation"."""
-    model = _typing_model()
-    probs = model.predict_proba([name])[0]
-    best = probs.argmax()
-    return str(model.classes_[best]) if probs[best] >= TYPING_THRESHOLD else "Organisation"
+    probs = typing_probabilities(name)
+    best = max(probs, key=probs.get)
+    return best if probs[best] >= TYPING_THRESHOLD else "Organisation"
 
 
 def _cue_type(name: str) -> str | None:

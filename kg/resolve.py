@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, PLACE_TYPES, Evidence, Extraction, Mention
+from .ngrams import TfidfSpace, dot, similarities
 from .normalize import base_form, fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
@@ -142,15 +143,13 @@ PLACE_FUZZY_THRESHOLD = 0.72
 
 
 def _fuzzy_place(name: str, gaz):
-    index = _place_index(gaz)
-    vectorizer, matrix, keys = index
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    sims = cosine_similarity(vectorizer.transform([fold(name)]), matrix)[0]
-    best = sims.argmax()
-    if sims[best] < PLACE_FUZZY_THRESHOLD:
+    space, vectors, keys = _place_index(gaz)
+    query = space.vector(fold(name))
+    sims = [dot(query, v) for v in vectors]
+    best = max(sims, default=0.0)
+    if best < PLACE_FUZZY_THRESHOLD:
         return None
-    hits = {k for k, sim in zip(keys, sims) if sim == sims[best]}
+    hits = {k for k, sim in zip(keys, sims) if best - sim < 1e-9}
     return gaz.places[hits.pop()] if len(hits) == 1 else None
 
 
@@ -158,17 +157,15 @@ _INDEX: dict[int, tuple] = {}
 
 
 def _place_index(gaz) -> tuple:
-    """TF-IDF vectors of every gazetteer name, built once per gazetteer."""
+    """TF-IDF vectors (character 2–4-grams) of every gazetteer name, built once per gazetteer."""
     if id(gaz) not in _INDEX:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         names, keys = [], []
         for place in gaz.places.values():
             for n in (place.label, *place.alt_labels):
                 names.append(fold(n))
                 keys.append(place.key)
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
-        _INDEX[id(gaz)] = (vectorizer, vectorizer.fit_transform(names), keys)
+        space = TfidfSpace.fit(names, 2, 4)
+        _INDEX[id(gaz)] = (space, [space.vector(n) for n in names], keys)
     return _INDEX[id(gaz)]
 
 
@@ -289,7 +286,7 @@ def fuzzy_merge(mentions: tuple[Mention, ...], keys: list[str], threshold: float
     for i, a in enumerate(actor_keys):
         for j in range(i + 1, len(actor_keys)):
             b = actor_keys[j]
-            if sims[i, j] >= threshold and a.split("/")[0] == b.split("/")[0]:
+            if sims[i][j] >= threshold and a.split("/")[0] == b.split("/")[0]:
                 ra, rb = root(a), root(b)
                 if ra != rb:
                     keep, drop = (ra, rb) if (counts[ra], len(ra)) >= (counts[rb], len(rb)) else (rb, ra)
@@ -297,13 +294,10 @@ def fuzzy_merge(mentions: tuple[Mention, ...], keys: list[str], threshold: float
     return [root(k) if k in parent else k for k in keys]
 
 
-def name_similarity(names: list[str]):
+def name_similarity(names: list[str]) -> list[list[float]]:
     """Pairwise cosine similarity of names as character 2–4-gram TF-IDF vectors."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(names)
-    return cosine_similarity(vectors)
+    space = TfidfSpace.fit(names, 2, 4)
+    return similarities([space.vector(n) for n in names])
 
 
 def _distinct(names, label: str) -> tuple[str, ...]:

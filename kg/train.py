@@ -134,6 +134,12 @@ def write_card(model: Path, norne: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train with parsed arguments."""
+    if args.typing:
+        from .extract import write_typing_weights
+
+        written = write_typing_weights(*([args.output] if args.output else []))
+        print(f"organisation typing weights written to {written}")
+        return 0
     overrides = {}
     if args.max_steps:
         overrides["training.max_steps"] = args.max_steps

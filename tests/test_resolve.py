@@ -59,7 +59,7 @@ DIFFERENT = [("Moelven Industrier ASA", "Moelvenkonsernet"), ("Raufoss Technolog
 
 @pytest.mark.parametrize("a, b, same", [(a, b, True) for a, b in SAME] + [(a, b, False) for a, b in DIFFERENT])
 def test_fuzzy_threshold_separates_variants_from_other_actors(a, b, same):
-    sim = name_similarity([actor_key(a).replace("-", ""), actor_key(b).replace("-", "")])[0, 1]
+    sim = name_similarity([actor_key(a).replace("-", ""), actor_key(b).replace("-", "")])[0][1]
     assert (sim >= FUZZY_THRESHOLD) == same, sim
 
 

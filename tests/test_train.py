@@ -22,3 +22,17 @@ def test_python_m_kg_train_takes_the_options_of_kg_train(capsys):
     out = capsys.readouterr().out
     assert done.value.code == 0 and out.startswith("usage: kg train")
     assert "--norne" in out and "--max-steps" in out
+
+
+def test_kg_train_typing_refits_the_organisation_classifier(tmp_path, capsys):
+    import json
+
+    from kg.cli import main
+    from kg.extract import TYPING_WEIGHTS
+
+    out = tmp_path / "weights.json"
+    assert main(["train", "--typing", "--output", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    written = json.loads(out.read_text(encoding="utf-8"))
+    shipped = json.loads(TYPING_WEIGHTS.read_text(encoding="utf-8"))
+    assert written["classes"] == shipped["classes"] and written["ngrams"].keys() == shipped["ngrams"].keys()

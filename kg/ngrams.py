@@ -1,0 +1,77 @@
+"""Character n-gram TF-IDF vectors of names.
+
+kg classifies organisation names (:func:`kg.extract.classify_organisation`) and
+finds the gazetteer place a misspelt name means (:func:`kg.resolve.link_place`)
+by their character n-grams, weighed as scikit-learn's
+``TfidfVectorizer(analyzer="char_wb")`` weighs them. Fitting the classifier is
+scikit-learn's job, done once when its examples change (``kg train --typing``);
+applying it, and comparing one name with the gazetteer's, are a few sums.
+Doing those with scikit-learn cost every ingest process 1.8 s of CPU to import
+it and 1.3 s to fit the classifier, half of a worker's start-up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+
+def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """The n-grams (``lo`` to ``hi`` characters) of each word of ``text`` in lower case,
+    padded with a space on either side; a word no longer than n gives itself once and
+    no longer n-grams (scikit-learn's ``char_wb`` analyser)."""
+    grams = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(lo, hi + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class TfidfSpace:
+    """Inverse document frequencies of n-grams, and the vectors they give a text."""
+
+    lo: int
+    hi: int
+    idf: dict[str, float]
+
+    @classmethod
+    def fit(cls, texts: list[str], lo: int, hi: int) -> TfidfSpace:
+        """The space of ``texts``, with scikit-learn's smoothed idf: ln((1 + n) / (1 + df)) + 1."""
+        df = Counter(gram for text in texts for gram in set(char_ngrams(text, lo, hi)))
+        n = len(texts)
+        return cls(lo, hi, {gram: math.log((1 + n) / (1 + count)) + 1 for gram, count in df.items()})
+
+    def vector(self, text: str) -> dict[str, float]:
+        """The text's TF-IDF vector, of unit length; n-grams the space has not seen are left out."""
+        counts = Counter(gram for gram in char_ngrams(text, self.lo, self.hi) if gram in self.idf)
+        weights = {gram: count * self.idf[gram] for gram, count in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        return {gram: w / norm for gram, w in weights.items()} if norm else {}
+
+
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The dot product of two sparse vectors: their cosine when both have unit length."""
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b.get(gram, 0.0) for gram, w in a.items())
+
+
+def similarities(vectors: list[dict[str, float]]) -> list[list[float]]:
+    """Every pair's dot product, summed n-gram by n-gram over the vectors that share it."""
+    sims = [[0.0] * len(vectors) for _ in vectors]
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for gram, w in vector.items():
+            postings[gram].append((i, w))
+    for shared in postings.values():
+        for i, wi in shared:
+            row = sims[i]
+            for j, wj in shared:
+                row[j] += wi * wj
+    return sims
