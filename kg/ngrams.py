@@ -55,23 +55,36 @@ class TfidfSpace:
         return {gram: w / norm for gram, w in weights.items()} if norm else {}
 
 
-def dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """The dot product of two sparse vectors: their cosine when both have unit length."""
-    if len(b) < len(a):
-        a, b = b, a
-    return sum(w * b.get(gram, 0.0) for gram, w in a.items())
+@dataclass(frozen=True)
+class Postings:
+    """Which vectors hold each n-gram, with its weight there: a query's dot products with
+    all of them in one pass over its own n-grams (a gazetteer name shares a few with it,
+    where a product with each of the gazetteer's 474 names took 19 ms a query)."""
+
+    lists: dict[str, list[tuple[int, float]]]
+
+    @classmethod
+    def of(cls, vectors: list[dict[str, float]]) -> Postings:
+        lists: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vector in enumerate(vectors):
+            for gram, w in vector.items():
+                lists[gram].append((i, w))
+        return cls(dict(lists))
+
+    def dots(self, query: dict[str, float]) -> dict[int, float]:
+        """The dot product of ``query`` with each vector that shares an n-gram with it, by index."""
+        out: dict[int, float] = defaultdict(float)
+        for gram, w in query.items():
+            for i, wi in self.lists.get(gram, ()):
+                out[i] += w * wi
+        return out
 
 
 def similarities(vectors: list[dict[str, float]]) -> list[list[float]]:
-    """Every pair's dot product, summed n-gram by n-gram over the vectors that share it."""
+    """Every pair's dot product."""
+    postings = Postings.of(vectors)
     sims = [[0.0] * len(vectors) for _ in vectors]
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, vector in enumerate(vectors):
-        for gram, w in vector.items():
-            postings[gram].append((i, w))
-    for shared in postings.values():
-        for i, wi in shared:
-            row = sims[i]
-            for j, wj in shared:
-                row[j] += wi * wj
+        for j, sim in postings.dots(vector).items():
+            sims[i][j] = sim
     return sims

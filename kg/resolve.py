@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import gazetteer, sectors
 from .document import HEADING, Document
 from .extract import ACTOR_TYPES, PLACE_TYPES, Evidence, Extraction, Mention
-from .ngrams import TfidfSpace, dot, similarities
+from .ngrams import Postings, TfidfSpace, similarities
 from .normalize import base_form, fold, is_acronym_of, legal_form, slug, strip_legal_form
 
 _ACRONYM_AFTER = re.compile(r"^\s*\(\s*([A-ZÆØÅ][A-Za-zÆØÅæøå&/-]{1,11})\s*\)")
@@ -143,13 +143,12 @@ PLACE_FUZZY_THRESHOLD = 0.72
 
 
 def _fuzzy_place(name: str, gaz):
-    space, vectors, keys = _place_index(gaz)
-    query = space.vector(fold(name))
-    sims = [dot(query, v) for v in vectors]
-    best = max(sims, default=0.0)
+    space, postings, keys = _place_index(gaz)
+    sims = postings.dots(space.vector(fold(name)))
+    best = max(sims.values(), default=0.0)
     if best < PLACE_FUZZY_THRESHOLD:
         return None
-    hits = {k for k, sim in zip(keys, sims) if best - sim < 1e-9}
+    hits = {keys[i] for i, sim in sims.items() if best - sim < 1e-9}
     return gaz.places[hits.pop()] if len(hits) == 1 else None
 
 
@@ -165,7 +164,7 @@ def _place_index(gaz) -> tuple:
                 names.append(fold(n))
                 keys.append(place.key)
         space = TfidfSpace.fit(names, 2, 4)
-        _INDEX[id(gaz)] = (space, [space.vector(n) for n in names], keys)
+        _INDEX[id(gaz)] = (space, Postings.of([space.vector(n) for n in names]), keys)
     return _INDEX[id(gaz)]
 
 
