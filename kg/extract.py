@@ -232,7 +232,8 @@ def typing_probabilities(name: str) -> dict[str, float]:
             scores[c] += x * w
     top = max(scores)
     exps = [math.exp(s - top) for s in scores]
-    return {cls: e / sum(exps) for cls, e in zip(model.classes, exps)}
+    total = sum(exps)
+    return {cls: e / total for cls, e in zip(model.classes, exps)}
 
 
 def classify_organisation(name: str) -> str:
