@@ -184,7 +184,7 @@ def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_nam
         place = link_place(m.text, gaz, context)
         if place:
             return place.key
-        name = m.text[:-1] if _genitive_of(m.text, names) else m.text
+        name = m.text[:-1] if _genitive_of(m.text, names) or _genitive_of_place(m.text, gaz) else m.text
         return f"place/other/{slug(name)}"
     key = actor_key(m.text)
     if key in aliases:
@@ -197,6 +197,12 @@ def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_nam
 
 def _genitive_of(name: str, names: set[str]) -> bool:
     return name.endswith("s") and len(name) > 2 and actor_key(name[:-1]) in names
+
+
+def _genitive_of_place(name: str, gaz) -> bool:
+    """A name joined with a hyphen whose last part, less a final "s", is a place: "Stor-Oslos"."""
+    head, dash, last = name.rpartition("-")
+    return bool(head and dash and last.endswith("s") and len(last) > 2 and gaz.best(last[:-1]))
 
 
 def _acronym_aliases(mentions: tuple[Mention, ...], text: str) -> dict[str, tuple[str, str]]:
@@ -330,7 +336,7 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
         actor = Counter({t: n for t, n in types.items() if t not in PLACE_TYPES}) or types
         typed = Counter({t: n for t, n in actor.items() if t != "Organisation"}) or actor
         kind = min(typed, key=lambda t: (-typed[t], _TYPE_RANK.get(t, 99)))
-    labels = Counter(m.text for m in ms)
+    labels = Counter(_bare(m.text, key) for m in ms)
     # prefer the form the key was minted from (the long name, not its acronym),
     # then the fullest written form: with legal form, not genitive, most frequent, longest
     own = key.split("/", 1)[1]
@@ -338,6 +344,15 @@ def _entity(key: str, idx: list[int], mentions: tuple[Mention, ...], gaz, aliase
                                        labels[s], len(s)))
     names = {m.text for m in ms} | {short for k, short in aliases.values() if k == key}
     return Entity(key, kind, label, _distinct(names, label), tuple(idx))
+
+
+def _bare(text: str, key: str) -> str:
+    """The label of a place written only in the genitive: "Stor-Oslo" for "Stor-Oslos"
+    (key place/other/stor-oslo)."""
+    last = key.rsplit("/", 1)[1]
+    if key.startswith("place/") and text.endswith("s") and slug(text) != last and slug(text[:-1]) == last:
+        return text[:-1]
+    return text
 
 
 def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Document, keys: list[str],

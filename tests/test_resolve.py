@@ -98,6 +98,13 @@ def test_a_final_s_is_a_genitive_only_when_the_report_names_the_bare_form():
     assert res.mention_entity[2] == res.mention_entity[3] == "place/other/fjellbygda"
 
 
+def test_a_place_joined_to_a_known_place_in_the_genitive_is_named_without_its_s():
+    text = "Innlandet er en del av Stor-Oslos arbeidsmarked."
+    res = resolve(Extraction(_mentions(text, [("Stor-Oslos", "Place")]), (), ()), paragraph_document(text))
+    (entity,) = res.entities
+    assert (entity.key, entity.label, entity.aliases) == ("place/other/stor-oslo", "Stor-Oslo", ("Stor-Oslos",))
+
+
 def test_a_specific_reading_outvotes_generic_organisation_and_place_readings():
     text = ("Norsk institutt for regionforskning (NIR) skreiv rapporten. NIR er i Oslo. NIR har 80 tilsette. "
             "Nettverket Bluelight har medlemer. Bluelight møtest i Bluelight-huset, og Bluelight veks.")
