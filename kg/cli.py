@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="environment variable holding the token that allows SPARQL Update and PDF upload "
                         "(default KG_SERVE_TOKEN; unset: read-only)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    p.add_argument("--slots", type=_positive_int, default=4, help="SPARQL queries that may run at once (default 4)")
+    p.add_argument("--queue", type=_seconds, default=2.0,
+                   help="seconds a query waits for a free slot before it gets 503 (default 2)")
     p.add_argument("--model", help="spaCy pipeline for uploaded PDFs (default: the shipped model)")
     p.add_argument("--quiet", action="store_true", help="no request log")
 
@@ -169,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: refit the classifier of organisation names on kg/data/typing_examples.csv "
                         "into kg/data/typing_weights.json, or --output (seconds; after editing the examples)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """An option's whole number of at least 1 (argparse names the option when it is not)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """An option's number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
 
 
 # ------------------------------------------------------------- commands
@@ -381,12 +402,13 @@ def cmd_serve(args) -> int:
     from .store import open_store
 
     token = os.environ.get(args.token_env) or None
-    config = ServeConfig(token=token, timeout=args.timeout, model=args.model, quiet=args.quiet)
+    config = ServeConfig(token=token, timeout=args.timeout, workers=args.slots, queue=args.queue, model=args.model,
+                         quiet=args.quiet)
     with open_store(args.store) as store:
         server = make_server(store, args.host, args.port, config)
         mode = "updates and uploads with the token" if token else "read-only"
-        print(f"kg: serving {store.location} at {server.url}/ ({mode}); SPARQL at {server.url}/sparql; "
-              "Ctrl-C stops", file=sys.stderr)
+        print(f"kg: serving {store.location} at {server.url}/ ({mode}); SPARQL at {server.url}/sparql, "
+              f"{config.workers} queries at a time; Ctrl-C stops", file=sys.stderr)
         # a service manager (systemd, docker stop) stops with SIGTERM: the same clean stop as Ctrl-C
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:

@@ -138,7 +138,7 @@ def test_serve_runs_until_interrupted_or_terminated(store, stop):
     # a shell runs background jobs with Ctrl-C ignored, and a child inherits that: as a
     # terminal would, give the server the default, so the test does not depend on how it was started
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", store, "--port", str(port),
-                             "--quiet"], stderr=subprocess.PIPE, text=True,
+                             "--slots", "2", "--queue", "0.5", "--quiet"], stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "KG_SERVE_TOKEN": "", "PYTHONFAULTHANDLER": "1"},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
@@ -159,6 +159,14 @@ def test_serve_runs_until_interrupted_or_terminated(store, stop):
             proc.send_signal(signal.SIGABRT)  # the fault handler prints where each thread waits
             pytest.fail(f"kg serve did not stop on {stop}:\n" + proc.communicate(timeout=10)[1])
         err = proc.stderr.read()
-        assert "read-only" in err and "stopped" in err
+        assert "read-only" in err and "2 queries at a time" in err and "stopped" in err
     finally:
         proc.kill()
+
+
+@pytest.mark.parametrize("option", [["--slots", "0"], ["--slots", "two"], ["--queue", "-1"], ["--queue", "nan"]])
+def test_serve_refuses_bad_slots_and_queue_in_one_line(option, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", *option])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert exc.value.code == 2 and option[0] in err and option[1] in err
