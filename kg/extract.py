@@ -157,7 +157,7 @@ def type_name(text: str, label: str) -> str | None:
 
 
 TYPING_EXAMPLES = Path(__file__).parent / "data" / "typing_examples.csv"
-#: The classifier :func:`fit_typing` fits on :data:`TYPING_EXAMPLES` (``kg train --typing``).
+#: The classifier :func:`fit_typing_model` fits on :data:`TYPING_EXAMPLES` (``kg train --typing``).
 TYPING_WEIGHTS = Path(__file__).parent / "data" / "typing_weights.json"
 #: Probability the classifier needs before it overrides the generic "Organisation".
 #: Names with a clear pattern score 0.62–0.73 ("… Bygg", "… Skiklubb", "Statens …");
@@ -165,11 +165,10 @@ TYPING_WEIGHTS = Path(__file__).parent / "data" / "typing_weights.json"
 TYPING_THRESHOLD = 0.6
 
 
-def fit_typing(examples: Path = TYPING_EXAMPLES) -> dict:
-    """Fit the classifier of organisation names on ``examples`` (invented names in the
-    patterns of Norwegian organisation names): character n-grams of 2 to 5 weighed by
-    TF-IDF, multinomial logistic regression. Returns the weights as
-    :func:`classify_organisation` reads them, so that ingesting imports no scikit-learn."""
+def fit_typing_model(examples: Path = TYPING_EXAMPLES):
+    """scikit-learn's classifier of organisation names fitted on ``examples`` (invented
+    names in the patterns of Norwegian organisation names): character n-grams of 2 to 5
+    weighed by TF-IDF, multinomial logistic regression. Returns (vectorizer, model)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -180,6 +179,12 @@ def fit_typing(examples: Path = TYPING_EXAMPLES) -> dict:
     model.fit(vectorizer.fit_transform([r["name"] for r in rows]), [r["type"] for r in rows])
     if len(model.classes_) < 3:
         raise DataError(f"{examples}: the typing examples need at least three types, not {len(model.classes_)}")
+    return vectorizer, model
+
+
+def typing_weights(vectorizer, model) -> dict:
+    """The weights of a fitted classifier as :func:`classify_organisation` reads them,
+    so that ingesting imports no scikit-learn."""
     return {
         "ngram_range": list(vectorizer.ngram_range),
         "classes": [str(c) for c in model.classes_],
@@ -196,8 +201,8 @@ def _short(x) -> float:
 
 
 def write_typing_weights(path: Path = TYPING_WEIGHTS, examples: Path = TYPING_EXAMPLES) -> Path:
-    """Fit the classifier (:func:`fit_typing`) and write its weights to ``path``, an n-gram a line."""
-    weights = fit_typing(examples)
+    """Fit the classifier (:func:`fit_typing_model`) and write its weights to ``path``, an n-gram a line."""
+    weights = typing_weights(*fit_typing_model(examples))
     head = {k: v for k, v in weights.items() if k != "ngrams"}
     lines = [json.dumps(gram, ensure_ascii=False) + ": " + json.dumps(v) for gram, v in weights["ngrams"].items()]
     path.write_text(json.dumps(head, ensure_ascii=False)[:-1] + ', "ngrams": {\n' + ",\n".join(lines) + "\n}}\n",

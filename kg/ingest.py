@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from .extract import Extraction
     from .resolve import Resolution
 
-_GRAPHS_OF_SOURCE = """
-PREFIX kg: <https://w3id.org/kg-no/ontology#>
+_GRAPHS_OF_SOURCE = SPARQL_PREFIXES + """
 SELECT DISTINCT ?g ?name WHERE { GRAPH ?g { ?report kg:sourceFile ?name } }
 """
 

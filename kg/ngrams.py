@@ -6,8 +6,8 @@ by their character n-grams, weighed as scikit-learn's
 ``TfidfVectorizer(analyzer="char_wb")`` weighs them. Fitting the classifier is
 scikit-learn's job, done once when its examples change (``kg train --typing``);
 applying it, and comparing one name with the gazetteer's, are a few sums.
-Doing those with scikit-learn cost every ingest process 1.8 s of CPU to import
-it and 1.3 s to fit the classifier, half of a worker's start-up.
+Doing those with scikit-learn (importing it and fitting the classifier in each
+process) made an ingest process's start-up 4.8 s of CPU instead of 2.8.
 """
 
 from __future__ import annotations

@@ -273,12 +273,11 @@ def _places_or_fail(store: Store, name: str) -> list[URIRef]:
     return places
 
 
-def _finish(store: Store, rows: dict[str, Row], names: _Names) -> None:
-    """Give each row its most specific type and add the alternative labels to its aliases."""
-    aliases = _aliases(store, list(rows))
-    for iri, row in rows.items():
-        row.type = names.type(iri)
-        row.aliases = aliases_besides([*row.aliases, *aliases.get(iri, [])], row.label)
+def _add_alternative_labels(store: Store, rows: list[Row]) -> None:
+    """Add the stored alternative labels of the rows shown (a page) to their aliases."""
+    aliases = _aliases(store, [r.iri for r in rows])
+    for row in rows:
+        row.aliases = aliases_besides([*row.aliases, *aliases.get(row.iri, [])], row.label)
 
 
 def _check_link(link: str | None) -> None:
@@ -357,9 +356,8 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
 def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evidence: bool) -> list[Row]:
     """Add the alternative labels to the aliases of one page's rows, and give them their links
     (with evidence when asked)."""
-    aliases = _aliases(store, [r.iri for r in rows])
+    _add_alternative_labels(store, rows)
     for row in rows:
-        row.aliases = aliases_besides([*row.aliases, *aliases.get(row.iri, [])], row.label)
         # in the order of LINKS, then by place: the same on every store, whatever order its answer came in
         for kind, place, predicate, obj in sorted(facts[row.iri], key=lambda f: (LINKS.index(f[0]), f[1])):
             found = fact_evidence(store, URIRef(row.iri), predicate, obj) if evidence else []
@@ -438,7 +436,9 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
         row.label = names.label(iri)
         row.aliases = aliases_besides(names.labels[iri], row.label)  # the other reports' labels
     page = _page(sorted(rows.values(), key=lambda r: (r.label.lower(), r.iri)), limit, offset)
-    _finish(store, {r.iri: r for r in page}, names)
+    for row in page:
+        row.type = names.type(row.iri)
+    _add_alternative_labels(store, page)
     for row in page if evidence else ():
         for predicate, group in facts[row.iri]:
             for ev in fact_evidence(store, URIRef(row.iri), predicate, group):
