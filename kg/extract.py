@@ -832,6 +832,21 @@ def _complete_to_acronym(doc: Doc, start: int, end: int) -> int:
     return end
 
 
+def label_in_context(span: Span) -> str:
+    """The tagger's label of a name, corrected by what follows it.
+
+    A name abbreviated in brackets is no person: "Price Waterhouse Coopers
+    (PWC)", tagged PER, is an organisation. (Names of people joined by "og",
+    "Cook og Morgan" cited as authors, look too much like two firms, "Spis
+    og Hoff", to be told apart here.)
+    """
+    after = span.doc[span.end:span.end + 3]
+    if span.label_ == "PER" and len(after) == 3 and after[0].text == "(" and after[2].text == ")" \
+            and is_acronym_of(after[1].text, span.text):
+        return "ORG"
+    return span.label_
+
+
 _NAME_PARTICLES = {"i", "på", "for", "og", "av", "til", "-", "&", "de", "la", "von", "van"}
 _BODY_SUFFIXES = {"kommune", "fylkeskommune", "regionråd", "regionråd", "kommunestyre", "fylkesting"}
 _INSTITUTION_HEADS = {"høgskolen", "høyskolen", "universitetet", "fylkeskommunen", "kommunen", "instituttet"}
@@ -843,7 +858,7 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
     for e in doc.ents:
         span = trim_span(e)
         wider = name_after_place(span, places)
-        trimmed[wider or span] = "ORG" if wider else e.label_
+        trimmed[wider or span] = "ORG" if wider else label_in_context(e)
     ents = filter_spans(list(trimmed))
     concepts = list(doc.spans.get("kg_concepts", []))
     # a name after a group noun beats a shorter entity inside it: "Næringsklyngen

@@ -139,6 +139,9 @@ def link_place(name: str, gaz, context: Counter):
 #: Similarity above which a misspelt place name links to the gazetteer
 #: ("Gudsbrandsdalen" 0.73, "Nord-Gudbransdal" 0.76); unrelated names such as
 #: "Stor-Oslo"/"Oslo" (0.54) or "Finmark"/"Troms og Finnmark" (0.55) stay apart.
+#: A municipality's, county's or town's name with more at its end is another
+#: place ("Øyeren", "Hedmarken", "Fagernes Lufthavn"); a region's takes
+#: inflections ("Østerdalene" is Østerdalen).
 PLACE_FUZZY_THRESHOLD = 0.72
 
 
@@ -149,7 +152,12 @@ def _fuzzy_place(name: str, gaz):
     if best < PLACE_FUZZY_THRESHOLD:
         return None
     hits = {keys[i] for i, sim in sims.items() if best - sim < 1e-9}
-    return gaz.places[hits.pop()] if len(hits) == 1 else None
+    if len(hits) != 1:
+        return None
+    place, folded = gaz.places[hits.pop()], fold(name)
+    if place.kind != "Region" and any(folded.startswith(fold(n)) for n in (place.label, *place.alt_labels)):
+        return None  # an official name made longer is another name: the lake Øyeren, not Øyer
+    return place
 
 
 _INDEX: dict[int, tuple] = {}

@@ -37,11 +37,26 @@ def load() -> tuple[Sector, ...]:
     for concept in sorted(g.subjects(predicate=None, object=KG.Sector)):
         labels = [str(x) for p in (SKOS.prefLabel, SKOS.altLabel) for x in g.objects(concept, p)
                   if getattr(x, "language", None) in ("nb", "nn")]
-        alternatives = "|".join(re.escape(lbl).replace(r"\ ", r"\s+") for lbl in sorted(labels, key=len, reverse=True))
-        pattern = re.compile(rf"(?<![\w-])[\wæøå]*?(?:{alternatives}){_ENDINGS}(?![\w-])", re.IGNORECASE)
+        forms = "|".join(_forms(labels))
+        pattern = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])", re.IGNORECASE)
         pref = next(str(x) for x in g.objects(concept, SKOS.prefLabel) if getattr(x, "language", None) == "nb")
         out.append(Sector(str(concept)[len(str(ID)):], pref, pattern))
     return tuple(out)
+
+
+def _forms(labels: list[str]) -> list[str]:
+    """Patterns for the forms a sector's labels take in text.
+
+    A word matches as itself or as a compound's last part, in any inflection
+    ("reiselivsnæringa"); an acronym only in capitals, alone or before a
+    hyphen ("IKT-næringen"), since as the end of a word "IKT" would match
+    "distrikt", "innsikt" and "oversikt".
+    """
+    words = sorted((lbl for lbl in labels if not lbl.isupper()), key=len, reverse=True)
+    acronyms = sorted((lbl for lbl in labels if lbl.isupper()), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return ([rf"[\wæøå]*?(?:{alternatives}){_ENDINGS}"] if words else []) + [
+        rf"(?-i:{re.escape(a)})(?:-[\wæøå]+)?" for a in acronyms]
 
 
 def find(text: str) -> list[tuple[int, int, Sector]]:

@@ -233,3 +233,12 @@ def test_figures_in_a_sentence_naming_the_last_noun_of_a_name_are_about_that_act
     x = extract(doc, nlp)
     figures = {(x.mentions[o.subject].text, o.measure, o.value) for o in x.observations}
     assert figures == {("Hamar Næringspark", "firms", 40), ("Hamar Næringspark", "employees", 900)}
+
+
+def test_a_name_abbreviated_in_brackets_is_no_person():
+    doc = _tagged("Leverandører som Price Waterhouse Coopers ( PWC ) og Thales er her .",
+                  [(2, 5, "PER"), (6, 7, "ORG"), (9, 10, "ORG")])
+    assert [text for text, _ in _found(doc)] == ["Price Waterhouse Coopers", "PWC", "Thales"]
+    doc = _tagged("Kari Nordmann ( Ap ) leier styret .", [(0, 2, "PER"), (3, 4, "ORG")])
+    assert _found(doc) == [("Ap", "Organisation")]  # her party, no acronym of her name: she stays a person
+

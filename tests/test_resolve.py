@@ -81,6 +81,19 @@ def test_misspelt_place_links_to_the_gazetteer_but_unrelated_names_do_not():
     assert link_place("Hamar-Ringsaker", gaz, Counter()) is None  # two places, not a typo
 
 
+def test_a_name_that_extends_a_gazetteer_name_is_another_place():
+    """The lake Øyeren is not the municipality Øyer, nor the district Hedmarken the county Hedmark."""
+    from kg import gazetteer
+    from kg.resolve import link_place
+
+    gaz = gazetteer.load()
+    assert link_place("Øyeren", gaz, Counter()) is None
+    assert link_place("Hedmarken", gaz, Counter()) is None
+    assert link_place("Fagernes Lufthavn", gaz, Counter()) is None
+    assert link_place("Nord-Gudbransdal", gaz, Counter()).label == "Nord-Gudbrandsdalen"
+    assert link_place("Østerdalene", gaz, Counter()).label == "Østerdalen"  # a region's name inflected
+
+
 def test_one_name_read_as_organisation_and_unknown_place_is_one_entity():
     text = "Bluelight er et nettverk. Folk i Bluelight samarbeider."
     ments = _mentions(text, [("Bluelight", "Network"), ("Bluelight", "Place")])
