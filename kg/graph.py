@@ -51,7 +51,7 @@ def _minted(kind: str, *parts) -> URIRef:
 
 @dataclass(frozen=True)
 class Reading:
-    """What read a report: kg's version ("kg 0.3.0") and the language pipeline's ("nb_kg 0.0.0").
+    """What read a report: kg's version ("kg 0.3.1") and the language pipeline's ("nb_kg 0.0.0").
 
     Each report's graph records it, so a store knows which of its reports an
     older kg or another pipeline read, and ``kg ingest --reread`` can read

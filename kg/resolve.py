@@ -371,15 +371,21 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
     firm to Glåmdalen, even where a sentence does not repeat the region. The
     frame is the one specific place (region, municipality or locality) named
     in the paragraph, else the one named in the nearest heading above it.
-    Actors with an explicit locatedIn in the same sentence are skipped.
+    Skipped: actors seated inside the frame (the place hierarchy links them
+    already) or seated where the frame lies, and actors seated elsewhere by
+    the sentence that names them ("Trippelinkubatoren i Hedmark"), and public
+    bodies with a seat ("Ringsaker kommune" in a paragraph about
+    Nord-Østerdalen: a municipality's council works where it sits). A firm
+    seated elsewhere by another sentence is still one of the paragraph's
+    actors: a list of a region's firms names firms with head offices outside it.
     """
     by_block: dict[int, list[int]] = defaultdict(list)
     for i, m in enumerate(mentions):
         by_block[m.block].append(i)
-    seats: dict[str, set[str]] = defaultdict(set)
+    seats: dict[str, set[tuple[str, Evidence]]] = defaultdict(set)
     for link in links:
         if link.predicate == "locatedIn":
-            seats[link.subject].add(link.object)
+            seats[link.subject].add((link.object, link.evidence))
     seats_in_block: dict[int, set[str]] = defaultdict(set)
     starts = [b.start for b in document.blocks]
     for link in links:
@@ -401,10 +407,12 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
             continue
         for i in by_block.get(bi, []):
             m = mentions[i]
-            if m.type not in ACTOR_TYPES or any(
-                _within(seat, keys[frame], gaz) or _within(keys[frame], seat, gaz) for seat in seats[keys[i]]
+            if m.type not in ACTOR_TYPES or m.type == "PublicBody" and seats[keys[i]] or any(
+                _within(seat, keys[frame], gaz) or _within(keys[frame], seat, gaz)
+                or (seat_ev.page, seat_ev.sentence) == (m.evidence.page, m.evidence.sentence)
+                for seat, seat_ev in seats[keys[i]]
             ):
-                continue  # seated inside the frame (found through the hierarchy) or the frame lies in its seat
+                continue
             out.append(Link(keys[i], "activeIn", keys[frame], 0.5, "context:paragraph-place", m.evidence))
     return out
 

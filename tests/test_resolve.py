@@ -1,4 +1,5 @@
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -40,6 +41,32 @@ def test_shared_place_name_is_linked_by_context():
     rel = Relation(1, "locatedIn", 2, 0.9, "test", Evidence(1, text, 0, len(text)))
     res = resolve(Extraction(ments, (rel,), ()), paragraph_document(text))
     assert res.mention_entity[2] == "place/municipality/vaaler-3419"  # the Våler in Glåmdalen, not Østfold
+
+
+def test_a_paragraph_s_place_frames_its_actors_unless_their_sentence_or_name_seats_them_elsewhere():
+    text = ("Treindustrien i Glåmdalen er stor. Moelven Industrier ASA har kontor i Moelv. Eit senter i Elverum "
+            "tek del. Vestre Toten kommune støttar arbeidet. Forestia AS og Moelven Industrier ASA er med.")
+    ments = _mentions(text, [("Glåmdalen", "Place"), ("Moelven Industrier ASA", "Firm"), ("Moelv", "Place"),
+                             ("senter", "DevelopmentActor"), ("Elverum", "Place"),
+                             ("Vestre Toten kommune", "PublicBody"), ("Forestia AS", "Firm"),
+                             ("Moelven Industrier ASA", "Firm")])
+    ments = tuple(replace(m, evidence=replace(m.evidence, sentence=_sentence_of(text, m.evidence.start)))
+                  for m in ments)
+    rels = (Relation(1, "locatedIn", 2, 0.9, "test", ments[1].evidence),
+            Relation(3, "locatedIn", 4, 0.9, "test", ments[3].evidence))
+    res = resolve(Extraction(ments, rels, ()), paragraph_document(text))
+    framed = {(link.subject, link.evidence.sentence) for link in res.links
+              if link.predicate == "activeIn" and link.object == "place/region/glaamdalen"}
+    # the centre's own sentence and the municipality's name say where they sit; Moelven, seated outside
+    # Glåmdalen by another sentence, is still counted among the paragraph's actors where it is listed
+    assert framed == {("actor/forestia", "Forestia AS og Moelven Industrier ASA er med."),
+                      ("actor/moelven-industrier", "Forestia AS og Moelven Industrier ASA er med.")}
+
+
+def _sentence_of(text: str, offset: int) -> str:
+    start = text.rfind(". ", 0, offset) + 2 if text.rfind(". ", 0, offset) >= 0 else 0
+    end = text.find(".", offset) + 1
+    return text[start:end]
 
 
 def test_same_firm_in_two_reports_gets_the_same_key():
