@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token-env", default="KG_SERVE_TOKEN", metavar="VAR",
                    help="environment variable holding the token that allows SPARQL Update and PDF upload "
                         "(default KG_SERVE_TOKEN; unset: read-only)")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    p.add_argument("--timeout", type=_time_limit, default=10.0, help="seconds a query may run (default 10)")
     p.add_argument("--slots", type=_positive_int, default=4, help="SPARQL queries that may run at once (default 4)")
     p.add_argument("--queue", type=_seconds, default=2.0,
                    help="seconds a query waits for a free slot before it gets 503 (default 2)")
@@ -189,6 +189,17 @@ def _seconds(text: str) -> float:
         value = -1.0
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
+
+
+def _time_limit(text: str) -> float:
+    """An option's time limit in seconds: more than 0 (a query given none could never answer) and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a time limit in seconds above 0: {text!r}")
     return value
 
 

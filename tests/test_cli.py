@@ -164,8 +164,10 @@ def test_serve_runs_until_interrupted_or_terminated(store, stop):
         proc.kill()
 
 
-@pytest.mark.parametrize("option", [["--slots", "0"], ["--slots", "two"], ["--queue", "-1"], ["--queue", "nan"]])
-def test_serve_refuses_bad_slots_and_queue_in_one_line(option, capsys):
+@pytest.mark.parametrize("option", [["--slots", "0"], ["--slots", "two"], ["--queue", "-1"], ["--queue", "nan"],
+                                    ["--timeout", "0"], ["--timeout", "-5"], ["--timeout", "inf"],
+                                    ["--timeout", "soon"]])
+def test_serve_refuses_bad_slots_queue_and_timeout_in_one_line(option, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["serve", *option])
     err = capsys.readouterr().err.strip().splitlines()[-1]
