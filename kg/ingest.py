@@ -22,7 +22,7 @@ from rdflib import Graph, Literal
 from . import __version__
 from . import nlp as kg_nlp
 from .document import Document, build_document
-from .errors import KGError, PDFError
+from .errors import KGError, ModelError, PDFError
 from .graph import READING_PATTERN, Reading, report_graph, report_graph_iri
 from .ns import SPARQL_PREFIXES
 from .pdf import content_hash, read_pdf
@@ -204,7 +204,15 @@ def ingest(
     writes to the store: one transaction per report, or, from
     :data:`BULK_MIN` reports on, bulk loads of :data:`BULK_REPORTS` new
     reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`).
+
+    Raises:
+        ModelError: ``nlp`` given with ``workers`` > 1 (a loaded pipeline
+            cannot go to the worker processes, which would read with ``model``
+            instead), or the pipeline cannot be loaded.
     """
+    if nlp is not None and workers > 1:
+        raise ModelError("a loaded pipeline cannot be handed to worker processes: with workers > 1, "
+                         "pass model= (a pipeline name or path) instead of nlp=")
     summary = Summary()
     start = time.perf_counter()
     current = reading(nlp.meta if nlp is not None else kg_nlp.pipeline_meta(model))

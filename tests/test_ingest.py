@@ -166,6 +166,15 @@ def test_an_unknown_model_stops_a_parallel_ingest_before_any_report(tmp_path):
         assert reports(store) == []
 
 
+def test_a_loaded_pipeline_with_workers_is_refused_before_any_report(nlp, tmp_path):
+    # the workers would read with the shipped model instead, and the store would say otherwise
+    pdf = write_report_pdf(tmp_path / "r.pdf", LONG_BODY)
+    with OxigraphStore(tmp_path / "store") as store:
+        with pytest.raises(ModelError, match="pass model="):
+            ingest([pdf, pdf], store, nlp, workers=2)
+        assert reports(store) == []
+
+
 def test_a_parallel_ingest_keeps_spacy_out_of_the_writer_process(tmp_path):
     # the writer shares the cores with the workers: importing spaCy there would delay them
     pdfs = [write_report_pdf(tmp_path / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}") for i in range(2)]
