@@ -233,6 +233,10 @@ def run(args: argparse.Namespace, work: Path) -> None:
          lambda: q.region_overview(store, "Innlandet")["actor_count"]),
         ("members of the group", args.runs,
          lambda: len(q.members(store, sample["group"]))),
+        ("search, a few names", args.runs,
+         lambda: len(q.search(store, "aktør 123"))),
+        ("search, nearly every name ('as')", args.runs,
+         lambda: len(q.search(store, "as"))),
     ]
     for name, runs, call in calls:
         ms, rows = timed(call, runs)

@@ -122,9 +122,14 @@ LABELLED = PREFIXES + """
 SELECT DISTINCT ?label ?e WHERE { ?e skos:prefLabel|skos:altLabel ?label }
 """
 
+#: The case-insensitive fallback scans every label. A scan of the two label
+#: properties as ``VALUES`` took 66 ms against 92 ms written as the path
+#: ``skos:prefLabel|skos:altLabel`` (benchmarks/queries.py's graph, medians
+#: of 15 taking turns); :data:`SEARCH` scans the same way.
 NAMED = PREFIXES + """
 SELECT DISTINCT ?name ?e WHERE {
-  ?e skos:prefLabel|skos:altLabel ?label .
+  VALUES ?p { skos:prefLabel skos:altLabel }
+  ?e ?p ?label .
   FILTER(LCASE(STR(?label)) = LCASE(STR(?name)))
 }
 """
@@ -568,18 +573,29 @@ def find_report(store: Store, ref: str) -> list[dict]:
 #: refuses ``rdfs:subClassOf*`` with neither end bound.
 SEARCHED_TYPES = (*_ACTOR_CLASSES, *_PLACE_CLASSES, "Sector")
 
-#: The labels are scanned first, alone; label and type of the few hits
-#: are then looked up with the entity bound (OPTIONAL). Joining before the
-#: filter took 3.4 s instead of 61 ms on benchmarks/queries.py's 1M-quad graph.
+#: Every name containing ``?text``, each entity with each of its matching names
+#: once, best first: the exact name (rank 0), then names that start with the
+#: text (1), then the rest (2), by name within a rank. Labels and types are
+#: looked up afterwards (:data:`SEARCH_CARDS`) only for the entities read, so a
+#: text that nearly every name contains ("as") costs a sort, not a lookup per
+#: name: on benchmarks/queries.py's 1M-quad graph 5.9 s before, 0.3 s after.
 SEARCH = PREFIXES + """
-SELECT ?text ?entity ?label ?matched ?type ?mentioned WHERE {
+SELECT ?text ?entity ?matched ?rank WHERE {
   { SELECT DISTINCT ?text ?entity ?matched WHERE {
-      ?entity skos:prefLabel|skos:altLabel ?matched .
+      VALUES ?name { skos:prefLabel skos:altLabel }
+      ?entity ?name ?matched .
       FILTER(CONTAINS(LCASE(STR(?matched)), LCASE(STR(?text))))
   } }
-  OPTIONAL { ?entity skos:prefLabel ?label }
-  OPTIONAL { ?entity a ?type }
-  FILTER(BOUND(?label) && ?type IN (SEARCHED_TYPES))
+  BIND(LCASE(STR(?matched)) AS ?lower)
+  BIND(IF(?lower = LCASE(STR(?text)), 0, IF(STRSTARTS(?lower, LCASE(STR(?text))), 1, 2)) AS ?rank)
+} ORDER BY ?rank ?lower ?entity
+"""
+
+#: Label, type and whether a report mentions it, of the entities ``?entity`` takes as values.
+SEARCH_CARDS = PREFIXES + """
+SELECT ?entity ?label ?type ?mentioned WHERE {
+  ?entity skos:prefLabel ?label ; a ?type .
+  FILTER(?type IN (SEARCHED_TYPES))
   BIND(EXISTS { ?entity kg:mentionedIn ?report } AS ?mentioned)
 }
 """.replace("SEARCHED_TYPES", ", ".join(f"kg:{c}" for c in SEARCHED_TYPES))
@@ -589,26 +605,48 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
     """Entities, places and sectors whose name contains ``text`` (case-insensitive), best matches first.
 
     Exact names rank before names that start with the text, which rank
-    before names that merely contain it; entities that reports mention rank
-    before gazetteer places nobody wrote about.
+    before names that merely contain it; within each, entities that reports
+    mention come before gazetteer places nobody wrote about, then by the name
+    that matched. Names are read best first and stop once ``limit`` mentioned
+    entities are found, since no later name can rank above them.
     """
     text = " ".join(text.split())
     if not text:
         return []
     hits: dict[str, dict] = {}
     names = _Names()
-    needle = text.casefold()
-    for r in store.select(SEARCH, {"text": Literal(text)}):
-        iri, matched = names.add(r["entity"], r["label"], r["type"]), str(r["matched"])
-        m = matched.casefold()
-        rank = 0 if m == needle else 1 if m.startswith(needle) else 2
-        hit = hits.setdefault(iri, {"iri": iri, "label": "", "matched": matched, "rank": rank,
-                                    "mentioned": bool(r["mentioned"].toPython())})
-        if (rank, matched) < (hit["rank"], hit["matched"]):  # the best match, the same on every store
-            hit.update(matched=matched, rank=rank)
+    batch: list[tuple[str, str, int]] = []  # entities read, their best name and its rank, to look up
+    read: set[str] = set()
+    mentioned = 0
+    last = None
+
+    def look_up() -> int:
+        """Fold the labels and types of the batch's entities into hits; return how many reports mention."""
+        found = 0
+        cards = store.select(SEARCH_CARDS, values={"entity": [URIRef(iri) for iri, _, _ in batch]})
+        seen = {names.add(r["entity"], r["label"], r["type"]): r["mentioned"].toPython() for r in cards}
+        for iri, matched, rank in batch:
+            if iri in seen:
+                hits[iri] = {"iri": iri, "label": "", "matched": matched, "rank": rank, "mentioned": seen[iri]}
+                found += bool(seen[iri])
+        batch.clear()
+        return found
+
+    for r in store.rows(SEARCH, {"text": Literal(text)}):
+        key = (int(r["rank"]), str(r["matched"]).lower())
+        if mentioned >= limit and key != last:
+            break  # every name still unread ranks below the ``limit`` mentioned entities found
+        iri, last = str(r["entity"]), key
+        if iri not in read:  # its first name read is its best
+            read.add(iri)
+            batch.append((iri, str(r["matched"]), key[0]))
+        if len(batch) >= max(limit, 20):
+            mentioned += look_up()
+    if batch:
+        look_up()
     for iri, hit in hits.items():
         hit["type"], hit["label"] = names.type(iri), names.label(iri)
-    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["label"].casefold(), h["iri"]))
+    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["matched"].lower(), h["iri"]))
     return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
 
 

@@ -159,6 +159,28 @@ def test_search_ranks_exact_then_prefix_then_contains(corpus_store):
         assert search(store, '"} ; DROP ALL') == [] and search(store, "   ") == []
 
 
+def test_search_stops_reading_names_once_the_first_page_is_known(corpus_store):
+    class Counting(OxigraphStore):
+        read = 0
+
+        def rows(self, *args, **kwargs):
+            for row in super().rows(*args, **kwargs):
+                Counting.read += 1
+                yield row
+
+    with Counting(corpus_store) as store:
+        everything = search(store, "a", limit=10_000)
+        all_names, Counting.read = Counting.read, 0
+        first = search(store, "a", limit=5)
+    assert len(everything) > 100 and first == everything[:5]
+    assert Counting.read < all_names / 4  # rows read: not every name containing "a" and its card
+    ranks = [0 if h["matched"].lower() == "a" else 1 if h["matched"].lower().startswith("a") else 2
+             for h in everything]
+    assert ranks == sorted(ranks)
+    mentioned = [h["mentioned"] for h in everything if ranks[everything.index(h)] == 2]
+    assert mentioned == sorted(mentioned, reverse=True)  # reports' entities before gazetteer places
+
+
 def test_entity_page_data_carries_links_figures_and_evidence(corpus_store):
     with OxigraphStore(corpus_store) as store:
         network = entity(store, _iri_of(store, "Raufoss Industrinettverk"))
