@@ -535,7 +535,7 @@ def sentence_relations(
         for ti, t in targets:
             if ai == ti or a.text == t.text or any(ti == o for _, o in operated):
                 continue
-            if t.type == "Programme" and a.type not in ("Network", "Cluster"):
+            if t.type == "Programme" and a.type not in ("Network", "Cluster") and not _between(targets, a, t):
                 out.append(Relation(ai, "participatesIn", ti, 0.5, "cooccurrence:programme", ev))
             elif t.type in ("Network", "Cluster") and _MEMBER.search(text) and a.type not in ("Network", "Cluster"):
                 out.append(Relation(ai, "memberOf", ti, 0.6, "cue:member", ev))
@@ -557,8 +557,19 @@ def sentence_relations(
     return out
 
 
+def _between(targets, a: Mention, t: Mention) -> bool:
+    """Whether another programme, network or cluster stands between ``a`` and ``t`` in the sentence.
+
+    Such an actor belongs with the nearer one: in "operatør for Arenaprogrammet
+    sitt prosjekt Trepiloten … en inkubator som inngår i SIVA sitt nettverk",
+    SIVA takes no part in the Arena programme.
+    """
+    low, high = sorted((a.evidence.start, t.evidence.start))
+    return any(low < o.evidence.start < high for _, o in targets if o is not t)
+
+
 def _operated(text: str, ev: Evidence, actors, targets) -> list[tuple[int, int]]:
-    """(actor, programme) pairs for "X er operatør for Y", "Y, som X forvalter", "Y i regi av X".
+    """(actor, programme) pairs for "X er operatør for Y", "Y, som X forvalter", "Y i regi av X (, Z og W)".
 
     In "operatør for A sitt prosjekt B" the programme is the last one of the
     clause after the cue (B), not the first.
@@ -572,10 +583,16 @@ def _operated(text: str, ev: Evidence, actors, targets) -> list[tuple[int, int]]
         return x[1].evidence.start - ev.start
 
     cue = m.group(1).lower()
-    if cue in ("i regi av", "finansiert av"):  # programme before, actor after
+    if cue in ("i regi av", "finansiert av"):  # programme before, actors after: "i regi av A, B og C"
         before = [p for p in programmes if pos(p) < m.start()]
         after = [a for a in actors if pos(a) > m.end()]
-        return [(after[0][0], before[-1][0])] if before and after else []
+        listed = after[:1]
+        for a in after[1:]:
+            gap = text[listed[-1][1].evidence.end - ev.start: pos(a)].strip()
+            if gap not in (",", "og", ", og", "samt"):
+                break
+            listed.append(a)
+        return [(a[0], before[-1][0]) for a in listed] if before else []
     clause_end = len(text)
     for stop in (". ", "; ", ", og "):
         k = text.find(stop, m.end())

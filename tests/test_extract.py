@@ -242,3 +242,36 @@ def test_a_name_abbreviated_in_brackets_is_no_person():
     doc = _tagged("Kari Nordmann ( Ap ) leier styret .", [(0, 2, "PER"), (3, 4, "ORG")])
     assert _found(doc) == [("Ap", "Organisation")]  # her party, no acronym of her name: she stays a person
 
+
+
+def _sentence_relations(text: str, names: list[tuple[str, str]]) -> set[tuple[str, str, str]]:
+    """(subject, predicate, object) of the relations kg reads in one sentence whose mentions are given."""
+    import spacy
+
+    from kg.extract import Evidence, Mention, sentence_relations
+
+    doc = spacy.blank("nb")(text)
+    ments, pos = [], 0
+    for i, (name, kind) in enumerate(names):
+        start = text.index(name, pos)
+        pos = start + len(name)
+        span = doc.char_span(start, pos)
+        ments.append((i, Mention(name, "ORG", kind, Evidence(1, text, start, pos), 0), span.start, span.end))
+    found = sentence_relations(doc[:], ments, Evidence(1, text, 0, len(text)))
+    return {(names[r.subject][0], r.predicate, names[r.object][0]) for r in found}
+
+
+def test_every_actor_listed_after_i_regi_av_operates_the_programme():
+    found = _sentence_relations(
+        "Prosjektet er ein del av Arena-programmet i regi av Innovasjon Norge, Forskingsrådet og Siva.",
+        [("Arena-programmet", "Programme"), ("Innovasjon Norge", "Organisation"),
+         ("Forskingsrådet", "ResearchOrEducation"), ("Siva", "Organisation")])
+    assert found == {(a, "operates", "Arena-programmet") for a in ("Innovasjon Norge", "Forskingsrådet", "Siva")}
+
+
+def test_an_actor_takes_part_in_the_nearest_programme_only():
+    found = _sentence_relations(
+        "Torget er operatør for Arenaprogrammet sitt prosjekt Trepiloten og har ein inkubator i Siva sitt nettverk.",
+        [("Torget", "Firm"), ("Arenaprogrammet", "Programme"), ("Trepiloten", "Programme"), ("Siva", "Organisation")])
+    # Trepiloten stands between Siva and Arenaprogrammet, and another actor operates Trepiloten
+    assert found == {("Torget", "operates", "Trepiloten"), ("Torget", "participatesIn", "Arenaprogrammet")}
