@@ -303,7 +303,7 @@ def cmd_reports(args) -> int:
     if args.format == "json":
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
-    cols = ["source", "title", "series", "year", "pages", "triples", "sha256", "read_by"]
+    cols = ["source", "title", "series", "year", "language", "pages", "triples", "sha256", "read_by"]
     rows = [[str(i[c])[:16] if c == "sha256" else ("" if i[c] is None else str(i[c])) for c in cols] for i in items]
     sys.stdout.write(_render(cols, rows, args.format))
     return 0

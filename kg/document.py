@@ -75,6 +75,32 @@ class Document:
         """The series and number as printed, e.g. "NIBR-notat 2004:116"."""
         return f"{self.series} {self.number}" if self.series and self.number else None
 
+    @property
+    def language(self) -> str:
+        """The report's written standard, "nb" (Bokmål) or "nn" (Nynorsk): see :func:`written_standard`."""
+        return written_standard(self.text)
+
+
+#: Common words that only one written standard uses ("ikkje" against "ikke").
+_NYNORSK_WORDS = frozenset("ikkje eg dei vart frå berre kva korleis mykje noko ein eit ho desse deira hjå sjølv "
+                           "saman vere vore kvar fleire òg verksemd verksemder".split())
+_BOKMAAL_WORDS = frozenset("ikke jeg de ble fra bare hva hvordan mye noe en et hun disse deres hos selv sammen "
+                           "være vært hver flere virksomhet virksomheter".split())
+_WORDS = re.compile(r"[a-zæøåòéôü]+")
+
+
+def written_standard(text: str) -> str:
+    """"nn" when the text uses more words peculiar to Nynorsk than to Bokmål, else "nb".
+
+    Labels are tagged with it (@nn or @nb), so a Nynorsk report's names are
+    told from a Bokmål one's; an English or empty text counts as Bokmål.
+    """
+    nynorsk = bokmaal = 0
+    for word in _WORDS.findall(text.lower()):
+        nynorsk += word in _NYNORSK_WORDS
+        bokmaal += word in _BOKMAAL_WORDS
+    return "nn" if nynorsk > bokmaal else "nb"
+
 
 @dataclass(frozen=True)
 class Row:

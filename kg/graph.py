@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from . import gazetteer
 from .normalize import slug
-from .ns import GRAPH, ID, KG, LANG
+from .ns import GRAPH, ID, ISO639_1, KG, LANG
 
 if TYPE_CHECKING:  # records only: ingest's writer names graphs without importing spaCy
     from .document import Document
@@ -74,18 +74,19 @@ def report_graph(document: Document, extraction: Extraction, resolution: Resolut
     _report_triples(g, report, document)
     _reading_triples(g, report, document.sha256, reading)
     keys = resolution.mention_entity
+    language = document.language  # the report's names are written in Bokmål or Nynorsk
     for entity in resolution.entities:
         node = entity_iri(entity.key)
         g.add((node, KG.mentionedIn, report))
         if not entity.reference:
             g.add((node, RDF.type, getattr(KG, entity.type)))
-            g.add((node, SKOS.prefLabel, Literal(entity.label, lang=LANG)))
+            g.add((node, SKOS.prefLabel, Literal(entity.label, lang=language)))
             labels = _main_label(extraction, entity.mentions)
             if labels:
                 g.add((node, KG.nerLabel, Literal(labels)))
             _place_parts(g, node, entity)
         for alias in entity.aliases:
-            g.add((node, SKOS.altLabel, Literal(alias, lang=LANG)))
+            g.add((node, SKOS.altLabel, Literal(alias, lang=language)))
     for i, mention in enumerate(extraction.mentions):
         node = entity_iri(keys[i])
         _evidence(g, report, node, KG.mentionedIn, report, mention.evidence, 1.0, f"ner:{mention.label}")
@@ -148,7 +149,8 @@ def _decimal(value: float) -> str:
 
 def _report_triples(g: Graph, report: URIRef, document: Document) -> None:
     g.add((report, RDF.type, KG.Report))
-    g.add((report, DCTERMS.title, Literal(document.title or Path(document.path).stem, lang=LANG)))
+    g.add((report, DCTERMS.title, Literal(document.title or Path(document.path).stem, lang=document.language)))
+    g.add((report, DCTERMS.language, URIRef(ISO639_1 + document.language)))
     for author in document.authors:
         g.add((report, DCTERMS.creator, Literal(author)))
     if document.series:

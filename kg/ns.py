@@ -85,9 +85,13 @@ class KG(DefinedNamespace):
 ID = Namespace("https://w3id.org/kg-no/id/")
 #: Base of named-graph IRIs.
 GRAPH = Namespace("https://w3id.org/kg-no/graph/")
-#: Language tag of the labels and titles kg writes (reports are in Norwegian Bokmål or Nynorsk;
-#: one tag lets an exact label be looked up in the index).
+#: Language tag of the gazetteer's labels; a report's labels and title take its
+#: own written standard, "nb" or "nn" (:attr:`kg.document.Document.language`).
 LANG = "nb"
+#: The written standards kg tags labels with; an exact label is looked up under each.
+LANGUAGES = ("nb", "nn")
+#: ISO 639-1 codes as IRIs (Library of Congress), the object of a report's dcterms:language.
+ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
 #: The graph holding counties, municipalities and regions.
 GAZETTEER_GRAPH = GRAPH["gazetteer"]
 #: The graph holding the ontology itself, so queries can follow rdfs:subClassOf.

@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
 from .graph import READING_PATTERN
-from .ns import ID, KG, LANG
+from .ns import ID, KG, LANGUAGES
 from .ns import SPARQL_PREFIXES as PREFIXES
 from .store import Store
 
@@ -105,12 +105,13 @@ SELECT DISTINCT ?entity ?alias WHERE { ?entity skos:altLabel ?alias }
 """
 
 REPORTS = PREFIXES + """
-SELECT ?report ?g ?title ?series ?year ?source ?hash ?pages ?software ?pipeline WHERE {
+SELECT ?report ?g ?title ?series ?year ?language ?source ?hash ?pages ?software ?pipeline WHERE {
   GRAPH ?g {
     ?report a kg:Report ; dcterms:title ?title ; kg:sourceFile ?source ; kg:contentHash ?hash ;
             kg:pageCount ?pages .
     OPTIONAL { ?report dcterms:identifier ?series }
     OPTIONAL { ?report dcterms:issued ?year }
+    OPTIONAL { ?report dcterms:language ?language }
     OPTIONAL { READING_PATTERN }
   }
 } ORDER BY ?source
@@ -147,8 +148,9 @@ SELECT DISTINCT ?group ?p ?actor ?type ?label WHERE {
 
 
 def labelled(store: Store, name: str) -> list[URIRef]:
-    """What has exactly ``name`` (spacing folded) as label or alternative label."""
-    return [r["e"] for r in store.select(LABELLED, {"label": Literal(" ".join(name.split()), lang=LANG)})]
+    """What has exactly ``name`` (spacing folded) as label or alternative label, in Bokmål or Nynorsk."""
+    name = " ".join(name.split())
+    return [r["e"] for r in store.select(LABELLED, values={"label": [Literal(name, lang=lang) for lang in LANGUAGES]})]
 
 
 def named(store: Store, name: str) -> list[URIRef]:
@@ -454,7 +456,7 @@ def members(store: Store, name: str, limit: int | None = None, offset: int = 0,
 
 
 def reports(store: Store) -> list[dict]:
-    """Stored reports with their graph, title, series, year, file, size and what read them."""
+    """Stored reports with their graph, title, series, year, written standard, file, size and what read them."""
     out = []
     for r in store.select(REPORTS):
         out.append({
@@ -462,6 +464,8 @@ def reports(store: Store) -> list[dict]:
             "title": str(r["title"]),
             "series": str(r["series"]) if r.get("series") else None,
             "year": str(r["year"]) if r.get("year") else None,
+            # "nb" (Bokmål) or "nn" (Nynorsk); None for a graph an older kg wrote without it
+            "language": str(r["language"]).rsplit("/", 1)[1] if r.get("language") else None,
             "source": str(r["source"]),
             "sha256": str(r["hash"]),
             "pages": int(r["pages"]),

@@ -8,6 +8,7 @@ from kg.document import (
     join_lines,
     read_metadata,
     strip_furniture,
+    written_standard,
 )
 from kg.pdf import Fragment, Page, read_pdf
 
@@ -119,3 +120,9 @@ def test_metadata_reads_other_series_formats():
     meta = read_metadata(rows)
     assert (meta["series"], meta["number"], meta["year"]) == ("ØF-notat", "12/2003", 2003)
     assert meta["authors"] == ("Tom Johnstad", "Morten Ørbeck")
+
+
+def test_written_standard_tells_nynorsk_from_bokmaal():
+    assert written_standard("Det er ikkje berre dei store verksemdene som har vore med frå starten.") == "nn"
+    assert written_standard("Det er ikke bare de store virksomhetene som har vært med fra starten.") == "nb"
+    assert written_standard("Treindustrien i Glåmdalen") == "nb" and written_standard("") == "nb"

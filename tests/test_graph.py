@@ -37,6 +37,20 @@ def test_the_graph_says_which_kg_and_pipeline_read_the_report(glamdalen, nlp):
     assert str(g.value(pipeline, RDFS.label)) == f"nb_kg {nlp.meta['version']}"
 
 
+def test_a_nynorsk_report_s_labels_and_title_are_tagged_nn(glamdalen, nlp):
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS, SKOS
+
+    from kg.graph import report_iri
+
+    valdres = process(CORPUS / "reiseliv-valdres.pdf", nlp)
+    for done, lang in ((valdres, "nn"), (glamdalen, "nb")):
+        g, report = done.graph, report_iri(done.document.sha256)
+        assert g.value(report, DCTERMS.language) == URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{lang}")
+        labels = [o for p in (SKOS.prefLabel, SKOS.altLabel) for o in g.objects(None, p)]
+        assert labels and {o.language for o in labels} == {lang} and g.value(report, DCTERMS.title).language == lang
+
+
 def test_every_fact_has_evidence_with_page_and_sentence(glamdalen):
     g = glamdalen.graph
     facts = [(s, p, o) for p in (KG.locatedIn, KG.owns, KG.memberOf, KG.activeIn) for s, o in g.subject_objects(p)]

@@ -91,6 +91,8 @@ def test_reports_lists_metadata(corpus_store):
         items = reports(store)
     assert {r["series"] for r in items} == {"KG-notat 2025:1", "KG-rapport 2025:2", "KG-notat 2025:3"}
     assert all(r["triples"] > 50 for r in items)
+    assert {r["source"]: r["language"] for r in items} == {
+        "lettmetall-raufoss.pdf": "nb", "treindustri-glamdalen.pdf": "nb", "reiseliv-valdres.pdf": "nn"}
 
 
 def test_members_of_a_network(corpus_store):
@@ -110,6 +112,7 @@ def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
         assert exact and labelled(store, "Raufoss  Industrinettverk") == exact  # the index lookup itself
         assert labelled(store, "raufoss industrinettverk") == [] and named(store, "raufoss industrinettverk") == exact
         assert named(store, "Raufoss Industrinettverkene") == []
+        assert labelled(store, "Valdres Natur- og Kulturpark")  # a Nynorsk report's label, tagged @nn
 
 
 def _every_named_query(store) -> dict:
