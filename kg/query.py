@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from rdflib import Literal, URIRef
 
@@ -91,7 +92,7 @@ ENTITIES = PREFIXES + """
 SELECT ?root ?entity ?type ?label (COUNT(DISTINCT ?report) AS ?reports) WHERE {
   ?entity kg:mentionedIn ?report ; a ?type ; skos:prefLabel ?label .
   ?type rdfs:subClassOf* ?root .
-} GROUP BY ?root ?entity ?type ?label ORDER BY ?label
+} GROUP BY ?root ?entity ?type ?label ORDER BY STR(?label)
 """
 
 #: Alternative labels: of one entity (``?entity`` bound), or of all. A join
@@ -147,6 +148,16 @@ SELECT DISTINCT ?group ?p ?actor ?type ?label WHERE {
 """
 
 
+def _text(text: str) -> Literal:
+    """A text the queries compare through ``STR()`` (names, search words), as a query parameter.
+
+    It carries a language tag, which ``STR()`` drops: Virtuoso 7.2 matched a
+    plain literal with letters beyond ASCII ("gjøvik") against nothing in
+    some query shapes (a sorted search among them), a tagged one everywhere.
+    """
+    return Literal(text, lang=LANGUAGES[0])
+
+
 def labelled(store: Store, name: str) -> list[URIRef]:
     """What has exactly ``name`` (spacing folded) as label or alternative label, in Bokmål or Nynorsk."""
     name = " ".join(name.split())
@@ -155,7 +166,7 @@ def labelled(store: Store, name: str) -> list[URIRef]:
 
 def named(store: Store, name: str) -> list[URIRef]:
     """What has ``name`` as label or alternative label: the exact label first, then ignoring case."""
-    return labelled(store, name) or [r["e"] for r in store.select(NAMED, {"name": Literal(" ".join(name.split()))})]
+    return labelled(store, name) or [r["e"] for r in store.select(NAMED, {"name": _text(" ".join(name.split()))})]
 
 
 @dataclass
@@ -267,9 +278,9 @@ def find_places(store: Store, name: str) -> list[URIRef]:
     name = " ".join(name.split())
     hits = [e for e in labelled(store, name) if e.startswith(PLACE_IRIS)]
     if not hits:
-        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name)})]
+        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(name)})]
     if not hits and name.endswith("s"):
-        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": Literal(name[:-1])})]
+        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(name[:-1])})]
     return hits
 
 
@@ -578,11 +589,14 @@ def find_report(store: Store, ref: str) -> list[dict]:
 SEARCHED_TYPES = (*_ACTOR_CLASSES, *_PLACE_CLASSES, "Sector")
 
 #: Every name containing ``?text``, each entity with each of its matching names
-#: once, best first: the exact name (rank 0), then names that start with the
-#: text (1), then the rest (2), by name within a rank. Labels and types are
-#: looked up afterwards (:data:`SEARCH_CARDS`) only for the entities read, so a
-#: text that nearly every name contains ("as") costs a sort, not a lookup per
-#: name: on benchmarks/queries.py's 1M-quad graph 5.9 s before, 0.3 s after.
+#: once, by rank: the exact name (0), then names that start with the text
+#: (1), then the rest (2). Only the rank is sorted in the store: engines order
+#: names differently (Virtuoso puts "Gjøvik-regionen" elsewhere than
+#: Oxigraph), so names are ordered in Python, one rank at a time. Labels and
+#: types are looked up afterwards (:data:`SEARCH_CARDS`) only for the entities
+#: shown, so a text that nearly every name contains ("as") costs reading its
+#: names, not a lookup per name: on benchmarks/queries.py's 1M-quad graph
+#: 6.5 s before, about half a second after.
 SEARCH = PREFIXES + """
 SELECT ?text ?entity ?matched ?rank WHERE {
   { SELECT DISTINCT ?text ?entity ?matched WHERE {
@@ -592,7 +606,7 @@ SELECT ?text ?entity ?matched ?rank WHERE {
   } }
   BIND(LCASE(STR(?matched)) AS ?lower)
   BIND(IF(?lower = LCASE(STR(?text)), 0, IF(STRSTARTS(?lower, LCASE(STR(?text))), 1, 2)) AS ?rank)
-} ORDER BY ?rank ?lower ?entity
+} ORDER BY ?rank
 """
 
 #: Label, type and whether a report mentions it, of the entities ``?entity`` takes as values.
@@ -611,47 +625,45 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
     Exact names rank before names that start with the text, which rank
     before names that merely contain it; within each, entities that reports
     mention come before gazetteer places nobody wrote about, then by the name
-    that matched. Names are read best first and stop once ``limit`` mentioned
-    entities are found, since no later name can rank above them.
+    that matched. Ranks are read best first, and within a rank the entities
+    are looked up in name order until ``limit`` mentioned ones are found:
+    nothing after them can rank above them.
     """
     text = " ".join(text.split())
     if not text:
         return []
     hits: dict[str, dict] = {}
     names = _Names()
-    batch: list[tuple[str, str, int]] = []  # entities read, their best name and its rank, to look up
-    read: set[str] = set()
     mentioned = 0
-    last = None
-
-    def look_up() -> int:
-        """Fold the labels and types of the batch's entities into hits; return how many reports mention."""
-        found = 0
-        cards = store.select(SEARCH_CARDS, values={"entity": [URIRef(iri) for iri, _, _ in batch]})
-        seen = {names.add(r["entity"], r["label"], r["type"]): r["mentioned"].toPython() for r in cards}
-        for iri, matched, rank in batch:
-            if iri in seen:
-                hits[iri] = {"iri": iri, "label": "", "matched": matched, "rank": rank, "mentioned": seen[iri]}
-                found += bool(seen[iri])
-        batch.clear()
-        return found
-
-    for r in store.rows(SEARCH, {"text": Literal(text)}):
-        key = (int(r["rank"]), str(r["matched"]).lower())
-        if mentioned >= limit and key != last:
-            break  # every name still unread ranks below the ``limit`` mentioned entities found
-        iri, last = str(r["entity"]), key
-        if iri not in read:  # its first name read is its best
-            read.add(iri)
-            batch.append((iri, str(r["matched"]), key[0]))
-        if len(batch) >= max(limit, 20):
-            mentioned += look_up()
-    if batch:
-        look_up()
+    rows = store.strings(SEARCH, {"text": _text(text)})  # ?text ?entity ?matched ?rank
+    for rank, group in groupby(rows, key=lambda row: int(row[3])):
+        best: dict[str, str] = {}  # each entity's best name of this rank
+        for _, iri, matched, _ in group:
+            if iri not in hits and (iri not in best or _name_order(matched) < _name_order(best[iri])):
+                best[iri] = matched
+        ordered = sorted(best, key=lambda iri: (_name_order(best[iri]), iri))
+        for start in range(0, len(ordered), max(limit, 20)):
+            batch = ordered[start:start + max(limit, 20)]
+            cards = store.select(SEARCH_CARDS, values={"entity": [URIRef(iri) for iri in batch]})
+            seen = {names.add(r["entity"], r["label"], r["type"]): bool(r["mentioned"].toPython()) for r in cards}
+            for iri in batch:
+                if iri in seen:
+                    hits[iri] = {"iri": iri, "label": "", "matched": best[iri], "rank": rank, "mentioned": seen[iri]}
+                    mentioned += seen[iri]
+            if mentioned >= limit:
+                break  # the rest of this rank, and every later rank, come after these
+        if mentioned >= limit:
+            break
     for iri, hit in hits.items():
         hit["type"], hit["label"] = names.type(iri), names.label(iri)
-    ordered = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], h["matched"].lower(), h["iri"]))
-    return [{k: v for k, v in h.items() if k != "rank"} for h in ordered[:limit]]
+    ordered_hits = sorted(hits.values(), key=lambda h: (h["rank"], not h["mentioned"], _name_order(h["matched"]),
+                                                        h["iri"]))
+    return [{k: v for k, v in h.items() if k != "rank"} for h in ordered_hits[:limit]]
+
+
+def _name_order(name: str) -> tuple[str, str]:
+    """How names are ordered within a rank: ignoring case, then as written."""
+    return name.lower(), name
 
 
 ENTITY_TYPES = PREFIXES + """
@@ -695,7 +707,7 @@ SELECT ?e ?report ?g ?page ?sentence WHERE {
       kg:charStart ?start .
   FILTER(?mentioned = kg:mentionedIn)
   GRAPH ?g { ?r dcterms:title ?report }
-} ORDER BY ?report ?page ?start
+} ORDER BY STR(?report) ?page ?start
 """
 
 _PREDICATE_NAMES = {

@@ -172,16 +172,6 @@ class Store:
         several (the places inside a region), bound in the query's innermost
         group (see :func:`with_values`).
         """
-        return list(self.rows(sparql, bindings, values))
-
-    def rows(self, sparql: str, bindings: Mapping[str, Node] | None = None,
-             values: Mapping[str, Sequence[Node]] | None = None) -> Iterator[dict[str, Node]]:
-        """The rows of :meth:`select` one at a time, converted as they are read.
-
-        A caller that needs only the first rows of a sorted answer stops
-        early: the embedded store then never converts the rest (a search for
-        "as" matches nearly every name on a large graph).
-        """
         result = self.raw_query(sparql, bindings, values)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
@@ -198,8 +188,20 @@ class Store:
                 return converted
 
         # a row iterates over its values in the order of the variables: faster than a lookup by name
+        return [dict(zip(names, map(term, row))) for row in result]
+
+    def strings(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Iterator[tuple[str | None, ...]]:
+        """The rows of a SELECT as the lexical forms of their terms, in the order of its variables.
+
+        For long answers read for their text alone: building rdflib terms
+        took longer than the query (a search for "as" on a large graph,
+        29,458 names: 0.5 s to read, 0.7 s more as terms).
+        """
+        result = self.raw_query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
         for row in result:
-            yield dict(zip(names, map(term, row)))
+            yield tuple(None if value is None else value.value for value in row)
 
     def dump(self, fmt: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
         """Serialise the store (or one graph) in an RDF format; triple formats merge the graphs."""

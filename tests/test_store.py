@@ -340,6 +340,18 @@ def test_a_variable_takes_any_of_several_values_inside_a_sub_select_too(store):
         store.select(q, values={"s x": [ID["actor/x"]]})
 
 
+def test_strings_are_the_rows_lexical_forms_in_the_order_of_the_variables(store):
+    g = _graph("Gjøvik Kunnskapspark")
+    g.add((ID["actor/y"], SKOS.prefLabel, Literal("Tine", lang="nb")))
+    store.put_graph("urn:g:1", g)
+    q = ("SELECT ?l ?s ?none WHERE { GRAPH <urn:g:1> { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } "
+         "OPTIONAL { ?s <urn:no:such> ?none } } ORDER BY ?l")
+    assert list(store.strings(q)) == [("Gjøvik Kunnskapspark", str(ID["actor/x"]), None),
+                                      ("Tine", str(ID["actor/y"]), None)]
+    with pytest.raises(QueryError, match="SELECT"):
+        next(store.strings("ASK { ?s ?p ?o }"))
+
+
 def test_invalid_sparql_is_a_query_error(store):
     with pytest.raises(QueryError, match="invalid SPARQL"):
         store.select("SELEKT nothing")
