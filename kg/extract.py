@@ -531,6 +531,10 @@ def sentence_relations(
                        for si, s, _, _ in ments if s.type == "Sector")
     operated = _operated(text, ev, actors, targets)
     out.extend(Relation(ai, "operates", ti, 0.7, "cue:operates", ev) for ai, ti in operated)
+    run_into = [(ai, ti) for (ai, a, _, a_end), (ti, t, t_start, _) in zip(ments, ments[1:])
+                if a.type in ACTOR_TYPES and t.type == "Programme" and a_end == t_start]
+    out.extend(Relation(ai, "operates", ti, 0.7, "pattern:owner-programme", ev) for ai, ti in run_into)
+    operated += run_into  # "Innovasjon Norge Arenaprogrammet": the owner's programme
     for ai, a in actors:
         for ti, t in targets:
             if ai == ti or a.text == t.text or any(ti == o for _, o in operated):
@@ -849,6 +853,24 @@ def _complete_to_acronym(doc: Doc, start: int, end: int) -> int:
     return end
 
 
+#: A programme's whole name in one capitalised word: "Arenaprogrammet", "VRI-programmet".
+_PROGRAMME_WORD = re.compile(r"^[A-ZÆØÅ][\w-]*(?:programmet|programmer|program)$")
+
+
+def owner_and_programme(span: Span) -> tuple[Span, Span] | None:
+    """A name run into its programme's, split in two: "Innovasjon Norge" + "Arenaprogrammet".
+
+    The last word is a programme's whole name; the words before it name who
+    runs it when they hold a proper noun ("Regionalt Omstillingsprogram",
+    an adjective before it, stays one name).
+    """
+    if len(span) < 2 or not _PROGRAMME_WORD.match(span[-1].text) or not span[0].text[:1].isupper() \
+            or not any(t.pos_ == "PROPN" for t in span[:-1]):
+        return None
+    return (Span(span.doc, span.start, span.end - 1, label=span.label_),
+            Span(span.doc, span.end - 1, span.end, label=span.label_))
+
+
 def label_in_context(span: Span) -> str:
     """The tagger's label of a name, corrected by what follows it.
 
@@ -892,6 +914,8 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
         span = doc.char_span(start, end, label="Sector", alignment_mode="expand")
         if span is not None and not any(t.i in taken for t in span):
             spans.append((span, "CONCEPT"))
+    spans = [(part, label) for span, label in spans
+             for part in ((label != "CONCEPT" and owner_and_programme(span)) or (span,))]
     out = []
     for span, label in sorted(spans, key=lambda x: x[0].start):
         kind = span.label_ if label == "CONCEPT" else type_name(span.text, label)

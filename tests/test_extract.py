@@ -275,3 +275,18 @@ def test_an_actor_takes_part_in_the_nearest_programme_only():
         [("Torget", "Firm"), ("Arenaprogrammet", "Programme"), ("Trepiloten", "Programme"), ("Siva", "Organisation")])
     # Trepiloten stands between Siva and Arenaprogrammet, and another actor operates Trepiloten
     assert found == {("Torget", "operates", "Trepiloten"), ("Torget", "participatesIn", "Arenaprogrammet")}
+
+
+def test_a_name_run_into_its_programme_s_is_its_owner():
+    doc = _tagged("Prosjektet er del av Innovasjon Norge Arenaprogrammet , ikkje av Regionalt Omstillingsprogram .",
+                  [(4, 7, "ORG"), (11, 13, "ORG")])
+    from kg.extract import owner_and_programme
+
+    doc[5].pos_ = "PROPN"  # the tagger's part of speech, set by hand as the entities are
+    doc[11].pos_ = "ADJ"
+    assert [text for text, _ in _found(doc)][:2] == ["Innovasjon Norge", "Arenaprogrammet"]
+    assert _found(doc)[0][1] == "Organisation" and _found(doc)[1][1] == "Programme"
+    assert owner_and_programme(doc.ents[1]) is None  # an adjective before the programme's word: one name
+    found = _sentence_relations("Innovasjon Norge Arenaprogrammet har fleire nettverk.",
+                                [("Innovasjon Norge", "Organisation"), ("Arenaprogrammet", "Programme")])
+    assert found == {("Innovasjon Norge", "operates", "Arenaprogrammet")}
