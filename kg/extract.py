@@ -1035,7 +1035,29 @@ def _plausible(span: Span, common: frozenset[str], places) -> bool:
             return False  # "Foruten …", "Klynger og nettverk": written in lower case elsewhere in the report
     if all(t.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "NUM") for t in span):
         return False
+    if _quoted_term(span):
+        return False
     return len(text) <= 120
+
+
+_OPENING_QUOTES = {"”", "“", "«", '"', "'", "‘", "’"}
+_CLOSING_QUOTES = ("”", "»", '"', "'", "’")
+
+
+def _quoted_term(span: Span) -> bool:
+    """Whether a tagged name is only the capitalised first word of a quoted phrase that
+    reads on in lower case: ”Corporate governance”, «Innovasjon i nettverk».
+
+    Reports quote terms of their field this way; a quoted name is quoted whole.
+    """
+    doc = span.doc
+    if span.start == 0 or doc[span.start - 1].text not in _OPENING_QUOTES or span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    if not after.text[:1].islower():
+        return False
+    rest = doc[span.end:span.sent.end].text
+    return any(q in rest for q in _CLOSING_QUOTES)
 
 
 #: Blocks piped through spaCy at a time (benchmarks/ner.py measures speed with it).

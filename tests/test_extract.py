@@ -290,3 +290,10 @@ def test_a_name_run_into_its_programme_s_is_its_owner():
     found = _sentence_relations("Innovasjon Norge Arenaprogrammet har fleire nettverk.",
                                 [("Innovasjon Norge", "Organisation"), ("Arenaprogrammet", "Programme")])
     assert found == {("Innovasjon Norge", "operates", "Arenaprogrammet")}
+
+
+def test_the_first_word_of_a_quoted_term_is_no_name():
+    doc = _tagged("Den ” Corporate governance ” -litteraturen ser på styring .", [(2, 3, "ORG")])
+    assert _found(doc) == []
+    doc = _tagged("Prosjektet « Trepiloten » er i gang .", [(2, 3, "ORG")])  # a name quoted whole stays
+    assert [text for text, _ in _found(doc)] == ["Trepiloten"]
