@@ -871,19 +871,36 @@ def owner_and_programme(span: Span) -> tuple[Span, Span] | None:
             Span(span.doc, span.end - 1, span.end, label=span.label_))
 
 
+#: Verbs with which a report cites authors: "Cook og Morgan ser på …", "Porter og Sølvell mener …".
+_CITING_VERBS = frozenset("ser mener meiner hevder hevdar viser syner argumenterer argumenterar påpeker påpeikar "
+                          "beskriver beskriv definerer definerar skriver skriv finner finn fant fann understreker "
+                          "understrekar peker peikar drøfter drøftar diskuterer diskuterar foreslår konkluderer "
+                          "konkluderar betegner omtaler".split())
+
+
 def label_in_context(span: Span) -> str:
-    """The tagger's label of a name, corrected by what follows it.
+    """The tagger's label of a name, corrected by what stands beside it.
 
     A name abbreviated in brackets is no person: "Price Waterhouse Coopers
-    (PWC)", tagged PER, is an organisation. (Names of people joined by "og",
-    "Cook og Morgan" cited as authors, look too much like two firms, "Spis
-    og Hoff", to be told apart here.)
+    (PWC)", tagged PER, is an organisation. A one-word organisation joined
+    by "og" to a one-word person, the two followed by a verb of citing, are
+    authors: "Cook og Morgan ser på slike regioner …" (where "Spis og Hoff
+    har …" are two firms, whatever the tagger says of Hoff).
     """
-    after = span.doc[span.end:span.end + 3]
-    if span.label_ == "PER" and len(after) == 3 and after[0].text == "(" and after[2].text == ")" \
+    doc, label = span.doc, span.label_
+    after = doc[span.end:span.end + 3]
+    if label == "PER" and len(after) == 3 and after[0].text == "(" and after[2].text == ")" \
             and is_acronym_of(after[1].text, span.text):
         return "ORG"
-    return span.label_
+    if label == "ORG" and len(span) == 1:
+        for other in doc.ents:
+            if other.label_ != "PER" or len(other) != 1 or abs(other.start - span.start) != 2:
+                continue
+            first, last = sorted((span.start, other.start))
+            if doc[first + 1].lower_ in ("og", "and") and last + 1 < len(doc) \
+                    and doc[last + 1].lower_ in _CITING_VERBS:
+                return "PER"
+    return label
 
 
 _NAME_PARTICLES = {"i", "på", "for", "og", "av", "til", "-", "&", "de", "la", "von", "van"}

@@ -297,3 +297,10 @@ def test_the_first_word_of_a_quoted_term_is_no_name():
     assert _found(doc) == []
     doc = _tagged("Prosjektet « Trepiloten » er i gang .", [(2, 3, "ORG")])  # a name quoted whole stays
     assert [text for text, _ in _found(doc)] == ["Trepiloten"]
+
+
+def test_two_surnames_before_a_verb_of_citing_are_authors():
+    doc = _tagged("Cook og Morgan ser på regionar som samband .", [(0, 1, "ORG"), (2, 3, "PER")])
+    assert _found(doc) == []
+    doc = _tagged("Bortsett fra Spis og Hoff har ingen hovudkontor her .", [(2, 3, "ORG"), (4, 5, "PER")])
+    assert [text for text, _ in _found(doc)] == ["Spis"]  # two firms: "har" cites nobody
