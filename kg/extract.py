@@ -497,6 +497,9 @@ def sentence_relations(
     * participatesIn / operates / owns / memberOf by cue words between an
       actor and a programme, network or cluster; "medlemmer av nettverket"
       refers to the network last named before (``antecedents``).
+    * operates for a name run into a programme's ("Innovasjon Norge
+      Arenaprogrammet"); participatesIn for an actor and a programme of the
+      sentence with no other programme, network or cluster between them.
     """
     doc = sent.doc
     out: list[Relation] = []

@@ -596,7 +596,7 @@ SEARCHED_TYPES = (*_ACTOR_CLASSES, *_PLACE_CLASSES, "Sector")
 #: types are looked up afterwards (:data:`SEARCH_CARDS`) only for the entities
 #: shown, so a text that nearly every name contains ("as") costs reading its
 #: names, not a lookup per name: on benchmarks/queries.py's 1M-quad graph
-#: 6.5 s before, about half a second after.
+#: 6.5 s before, 0.6 s after.
 SEARCH = PREFIXES + """
 SELECT ?text ?entity ?matched ?rank WHERE {
   { SELECT DISTINCT ?text ?entity ?matched WHERE {
