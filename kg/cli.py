@@ -194,10 +194,7 @@ def _seconds(text: str) -> float:
 
 def _time_limit(text: str) -> float:
     """An option's time limit in seconds: more than 0 (a query given none could never answer) and finite."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
+    value = _seconds(text)
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"not a time limit in seconds above 0: {text!r}")
     return value

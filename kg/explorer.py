@@ -27,18 +27,20 @@ TYPE_NAMES = {
     "Place": "Places", "Country": "Countries", "Sector": "Sectors",
 }
 
+#: Sorted by STR(): labels carry @nb or @nn as their report is written, and a store
+#: may order literals of two language tags apart.
 EXAMPLES = {
     "Firms and where they are located": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?firm ?place WHERE {
   ?f a kg:Firm ; skos:prefLabel ?firm ; kg:locatedIn ?p .
   ?p skos:prefLabel ?place .
-} ORDER BY ?place ?firm""",
+} ORDER BY STR(?place) STR(?firm)""",
     "Members of clusters and networks": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?group ?member WHERE {
   ?m kg:memberOf ?g . ?g skos:prefLabel ?group . ?m skos:prefLabel ?member .
-} ORDER BY ?group ?member""",
+} ORDER BY STR(?group) STR(?member)""",
     "Figures with the sentence they come from": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?subject ?measure ?value ?unit ?year ?page ?sentence WHERE {
@@ -46,14 +48,14 @@ SELECT ?subject ?measure ?value ?unit ?year ?page ?sentence WHERE {
   ?s skos:prefLabel ?subject .
   OPTIONAL { ?o kg:refYear ?year }
   ?ev kg:subject ?o ; kg:page ?page ; kg:sentence ?sentence .
-} ORDER BY ?subject""",
+} ORDER BY STR(?subject)""",
     "Actors in a county, through the place hierarchy": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?actor ?place WHERE {
   ?county a kg:County ; skos:prefLabel "Innlandet"@nb .
   ?p kg:partOf* ?county ; skos:prefLabel ?place .
   ?a kg:locatedIn ?p ; skos:prefLabel ?actor .
-} ORDER BY ?place ?actor""",
+} ORDER BY STR(?place) STR(?actor)""",
     "Reports, with series and year": """PREFIX kg: <https://w3id.org/kg-no/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?title ?series ?year ?pages WHERE {

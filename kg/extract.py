@@ -483,6 +483,10 @@ _GROUP_OF_NOUN = {"nettverket": "Network", "nettverka": "Network", "klyngen": "C
                   "klyngja": "Cluster", "programmet": "Programme", "prosjektet": "Programme"}
 
 
+#: What stands between the names of a list: "A, B og C", "A samt B".
+_LIST_GAPS = (",", "og", ", og", "samt")
+
+
 def sentence_relations(
     sent: Span, ments: list[tuple[int, Mention, int, int]], ev: Evidence, antecedents: dict[str, int] | None = None
 ) -> list[Relation]:
@@ -510,7 +514,7 @@ def sentence_relations(
         # extend over an enumeration "A, B og C"
         while group_end + 1 < len(ments):
             gap = doc[ments[group_end][3] : ments[group_end + 1][2]].text.strip()
-            if gap in (",", "og", "og", ", og", "samt") and ments[group_end + 1][1].type in ACTOR_TYPES:
+            if gap in _LIST_GAPS and ments[group_end + 1][1].type in ACTOR_TYPES:
                 group_end += 1
             else:
                 break
@@ -596,7 +600,7 @@ def _operated(text: str, ev: Evidence, actors, targets) -> list[tuple[int, int]]
         listed = after[:1]
         for a in after[1:]:
             gap = text[listed[-1][1].evidence.end - ev.start: pos(a)].strip()
-            if gap not in (",", "og", ", og", "samt"):
+            if gap not in _LIST_GAPS:
                 break
             listed.append(a)
         return [(a[0], before[-1][0]) for a in listed] if before else []

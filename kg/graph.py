@@ -71,10 +71,10 @@ def report_graph(document: Document, extraction: Extraction, resolution: Resolut
     g.bind("dcterms", str(DCTERMS))
     g.bind("prov", str(PROV))
     report = report_iri(document.sha256)
-    _report_triples(g, report, document)
+    language = document.language  # the report's names are written in Bokmål or Nynorsk (read once: a scan)
+    _report_triples(g, report, document, language)
     _reading_triples(g, report, document.sha256, reading)
     keys = resolution.mention_entity
-    language = document.language  # the report's names are written in Bokmål or Nynorsk
     for entity in resolution.entities:
         node = entity_iri(entity.key)
         g.add((node, KG.mentionedIn, report))
@@ -147,10 +147,10 @@ def _decimal(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _report_triples(g: Graph, report: URIRef, document: Document) -> None:
+def _report_triples(g: Graph, report: URIRef, document: Document, language: str) -> None:
     g.add((report, RDF.type, KG.Report))
-    g.add((report, DCTERMS.title, Literal(document.title or Path(document.path).stem, lang=document.language)))
-    g.add((report, DCTERMS.language, URIRef(ISO639_1 + document.language)))
+    g.add((report, DCTERMS.title, Literal(document.title or Path(document.path).stem, lang=language)))
+    g.add((report, DCTERMS.language, URIRef(ISO639_1 + language)))
     for author in document.authors:
         g.add((report, DCTERMS.creator, Literal(author)))
     if document.series:

@@ -124,10 +124,11 @@ LABELLED = PREFIXES + """
 SELECT DISTINCT ?label ?e WHERE { ?e skos:prefLabel|skos:altLabel ?label }
 """
 
-#: The case-insensitive fallback scans every label. A scan of the two label
-#: properties as ``VALUES`` took 66 ms against 92 ms written as the path
-#: ``skos:prefLabel|skos:altLabel`` (benchmarks/queries.py's graph, medians
-#: of 15 taking turns); :data:`SEARCH` scans the same way.
+#: The case-insensitive fallback scans every label, the two label properties
+#: as ``VALUES`` rather than the path ``skos:prefLabel|skos:altLabel``: on
+#: benchmarks/queries.py's graph "GJØVIK" took 83 ms against 96 ms (medians
+#: of 9 taking turns), and :data:`SEARCH`'s scan, written the same way,
+#: 66 ms against 92 ms (medians of 15).
 NAMED = PREFIXES + """
 SELECT DISTINCT ?name ?e WHERE {
   VALUES ?p { skos:prefLabel skos:altLabel }
@@ -596,7 +597,7 @@ SEARCHED_TYPES = (*_ACTOR_CLASSES, *_PLACE_CLASSES, "Sector")
 #: types are looked up afterwards (:data:`SEARCH_CARDS`) only for the entities
 #: shown, so a text that nearly every name contains ("as") costs reading its
 #: names, not a lookup per name: on benchmarks/queries.py's 1M-quad graph
-#: 6.5 s before, 0.6 s after.
+#: 6.5–7.3 s before, 0.6–0.8 s after.
 SEARCH = PREFIXES + """
 SELECT ?text ?entity ?matched ?rank WHERE {
   { SELECT DISTINCT ?text ?entity ?matched WHERE {
@@ -634,7 +635,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
         return []
     hits: dict[str, dict] = {}
     names = _Names()
-    mentioned = 0
+    mentioned, batch_size = 0, max(limit, 20)  # entities looked up per request
     rows = store.strings(SEARCH, {"text": _text(text)})  # ?text ?entity ?matched ?rank
     for rank, group in groupby(rows, key=lambda row: int(row[3])):
         best: dict[str, str] = {}  # each entity's best name of this rank
@@ -642,8 +643,8 @@ def search(store: Store, text: str, limit: int = 50) -> list[dict]:
             if iri not in hits and (iri not in best or _name_order(matched) < _name_order(best[iri])):
                 best[iri] = matched
         ordered = sorted(best, key=lambda iri: (_name_order(best[iri]), iri))
-        for start in range(0, len(ordered), max(limit, 20)):
-            batch = ordered[start:start + max(limit, 20)]
+        for start in range(0, len(ordered), batch_size):
+            batch = ordered[start:start + batch_size]
             cards = store.select(SEARCH_CARDS, values={"entity": [URIRef(iri) for iri in batch]})
             seen = {names.add(r["entity"], r["label"], r["type"]): bool(r["mentioned"].toPython()) for r in cards}
             for iri in batch:

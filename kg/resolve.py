@@ -383,13 +383,11 @@ def context_links(mentions: tuple[Mention, ...], links: list[Link], document: Do
     for i, m in enumerate(mentions):
         by_block[m.block].append(i)
     seats: dict[str, set[tuple[str, Evidence]]] = defaultdict(set)
-    for link in links:
-        if link.predicate == "locatedIn":
-            seats[link.subject].add((link.object, link.evidence))
     seats_in_block: dict[int, set[str]] = defaultdict(set)
     starts = [b.start for b in document.blocks]
     for link in links:
         if link.predicate == "locatedIn":
+            seats[link.subject].add((link.object, link.evidence))
             seats_in_block[bisect_right(starts, link.evidence.start) - 1].add(link.object)
     out: list[Link] = []
     frames: list[tuple[int, int | None]] = []  # (heading level, framing place) of open sections

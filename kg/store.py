@@ -172,9 +172,7 @@ class Store:
         several (the places inside a region), bound in the query's innermost
         group (see :func:`with_values`).
         """
-        result = self.raw_query(sparql, bindings, values)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
+        result = self._solutions(sparql, bindings, values)
         names = [v.value for v in result.variables]
         # rdflib terms are slow to build (URIRef checks its text, Literal parses
         # its value); large answers repeat terms, so each is converted once.
@@ -197,11 +195,16 @@ class Store:
         took longer than the query (a search for "as" on a large graph,
         29,458 names: 0.5 s to read, 0.7 s more as terms).
         """
-        result = self.raw_query(sparql, bindings)
+        for row in self._solutions(sparql, bindings):
+            yield tuple(None if value is None else value.value for value in row)
+
+    def _solutions(self, sparql: str, bindings: Mapping[str, Node] | None = None,
+                   values: Mapping[str, Sequence[Node]] | None = None) -> ox.QuerySolutions:
+        """The answer of a SELECT, as pyoxigraph's table; any other query form is a QueryError."""
+        result = self.raw_query(sparql, bindings, values)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
-        for row in result:
-            yield tuple(None if value is None else value.value for value in row)
+        return result
 
     def dump(self, fmt: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
         """Serialise the store (or one graph) in an RDF format; triple formats merge the graphs."""
