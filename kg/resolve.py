@@ -299,12 +299,25 @@ def fuzzy_merge(mentions: tuple[Mention, ...], keys: list[str], threshold: float
     for i, a in enumerate(actor_keys):
         for j in range(i + 1, len(actor_keys)):
             b = actor_keys[j]
-            if sims[i][j] >= threshold and a.split("/")[0] == b.split("/")[0]:
+            if sims[i][j] >= threshold and a.split("/")[0] == b.split("/")[0] and not _word_added(a, b):
                 ra, rb = root(a), root(b)
                 if ra != rb:
                     keep, drop = (ra, rb) if (counts[ra], len(ra)) >= (counts[rb], len(rb)) else (rb, ra)
                     parent[drop] = keep
     return [root(k) if k in parent else k for k in keys]
+
+
+def _word_added(a: str, b: str) -> bool:
+    """Whether one key is the other with whole words added ("Innovasjon i Norge", "Innovasjon Norge").
+
+    Their letters are near-identical, but a spelling variant changes letters
+    within words, never a word more ("NIS-lab", "NISlab" are one actor).
+    """
+    short, long_ = sorted((a.split("/", 1)[1].split("-"), b.split("/", 1)[1].split("-")), key=len)
+    if len(short) == len(long_):
+        return False
+    rest = iter(long_)
+    return all(word in rest for word in short)
 
 
 def name_similarity(names: list[str]) -> list[list[float]]:

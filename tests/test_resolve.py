@@ -98,6 +98,18 @@ def test_fuzzy_merge_keeps_the_more_frequent_spelling():
     assert entity.label == "NIS-lab" and entity.aliases == ("NISlab",)
 
 
+def test_a_name_with_a_word_more_is_not_a_spelling_variant():
+    """A study's title cut short by the tagger is not the agency whose letters it nearly has."""
+    text = "Innovasjon Norge gir tilskudd. Innovasjon Norge er med. Studien av FoU og Innovasjon i Norge viste det."
+    ments = _mentions(text, [("Innovasjon Norge", "Organisation"), ("Innovasjon Norge", "Organisation"),
+                             ("Innovasjon i Norge", "Organisation")])
+    keys = [actor_key(m.text) for m in ments]
+    assert name_similarity([k.replace("-", "") for k in keys[1:]])[0][1] >= FUZZY_THRESHOLD  # letters alike
+    res = resolve(Extraction(ments, (), ()), paragraph_document(text))
+    assert sorted((e.label, e.aliases) for e in res.entities) == [("Innovasjon Norge", ()),
+                                                                  ("Innovasjon i Norge", ())]
+
+
 def test_misspelt_place_links_to_the_gazetteer_but_unrelated_names_do_not():
     from kg import gazetteer
     from kg.resolve import link_place
