@@ -33,6 +33,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from kg import query as q
 from kg.gazetteer import load as load_gazetteer
+from kg.graph import folded
 from kg.store import OxigraphStore, from_ox, with_values
 
 KG = "https://w3id.org/kg-no/ontology#"
@@ -73,7 +74,9 @@ def generate(path: Path, triples: int, seed: int = 7) -> tuple[int, dict]:
                 kind = "Network" if k < 2 else "Cluster"
                 node = f"<{ID}actor/gruppe-{gid}>"
                 quad(node, f"<{RDF_TYPE}>", f"<{KG}{kind}>", g)
-                quad(node, f"<{SKOS}prefLabel>", f'"{"Nettverk" if kind == "Network" else "Klynge"} {gid}"@nb', g)
+                label = f"{'Nettverk' if kind == 'Network' else 'Klynge'} {gid}"
+                quad(node, f"<{SKOS}prefLabel>", f'"{label}"@nb', g)
+                quad(node, f"<{SKOS}hiddenLabel>", f'"{folded(label)}"@nb', g)  # as kg.graph writes it
                 quad(node, f"<{KG}mentionedIn>", report, g)
                 quad(node, f"<{KG}activeIn>", f"<{ID}{municipalities[gid % len(municipalities)].key}>", g)
                 groups.append(node)
@@ -86,6 +89,7 @@ def generate(path: Path, triples: int, seed: int = 7) -> tuple[int, dict]:
                 sentence = f'"Aktør {aid} AS i {place.label} har samarbeid med flere i rapport {report_no}."'
                 quad(node, f"<{RDF_TYPE}>", f"<{KG}{kind}>", g)
                 quad(node, f"<{SKOS}prefLabel>", f'"Aktør {aid} AS"@nb', g)
+                quad(node, f"<{SKOS}hiddenLabel>", f'"{folded(f"Aktør {aid} AS")}"@nb', g)
                 quad(node, f"<{KG}mentionedIn>", report, g)
                 facts = [(f"<{KG}locatedIn>", place_node)]
                 if a % 3 == 0:
@@ -201,7 +205,8 @@ def run(args: argparse.Namespace, work: Path) -> None:
         ("actors located in Gjøvik", links("located", gjovik), {}),
         ("actors member there (Gjøvik)", links("member", gjovik), {}),
         ("group named (exact label)", q.LABELLED, {"label": Literal(sample["group"], lang="nb")}),
-        ("group named (ignoring case)", q.NAMED, {"name": Literal(sample["group"].lower())}),
+        ("group named (ignoring case)", q.FOLDED, {"label": Literal(sample["group"].lower(), lang="nb")}),
+        ("group named, scan (old graphs)", q.NAMED, {"name": Literal(sample["group"].lower())}),
         ("members of the group", q.MEMBERS, {"group": group}),
         ("search", q.SEARCH, {"text": Literal("aktør 123")}),
         ("entity facts", q.ENTITY_FACTS, {"e": actor}),

@@ -16,7 +16,7 @@ from itertools import groupby
 from rdflib import Literal, URIRef
 
 from .errors import NotFoundError, QueryError
-from .graph import READING_PATTERN
+from .graph import READING_PATTERN, folded
 from .ns import ID, KG, LANGUAGES
 from .ns import SPARQL_PREFIXES as PREFIXES
 from .store import Store
@@ -124,7 +124,19 @@ LABELLED = PREFIXES + """
 SELECT DISTINCT ?label ?e WHERE { ?e skos:prefLabel|skos:altLabel ?label }
 """
 
-#: The case-insensitive fallback scans every label, the two label properties
+#: What has ``?label``, a name in lower case, as label or as the lower-case form
+#: kg stores beside each label with capitals (``skos:hiddenLabel``, see
+#: :func:`kg.graph.with_folded_labels`): index lookups, where comparing ``LCASE``
+#: of every label scans them all.
+FOLDED = PREFIXES + """
+SELECT DISTINCT ?label ?e WHERE {
+  VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel }
+  ?e ?p ?label
+}
+"""
+
+#: The case-insensitive scan, for graphs an older kg wrote without hidden labels,
+#: scans every label, the two label properties
 #: as ``VALUES`` rather than the path ``skos:prefLabel|skos:altLabel``: on
 #: benchmarks/queries.py's graph "GJØVIK" took 83 ms against 96 ms (medians
 #: of 9 taking turns), and :data:`SEARCH`'s scan, written the same way,
@@ -166,8 +178,20 @@ def labelled(store: Store, name: str) -> list[URIRef]:
 
 
 def named(store: Store, name: str) -> list[URIRef]:
-    """What has ``name`` as label or alternative label: the exact label first, then ignoring case."""
-    return labelled(store, name) or [r["e"] for r in store.select(NAMED, {"name": _text(" ".join(name.split()))})]
+    """What has ``name`` as label or alternative label: the exact label first, then ignoring case.
+
+    Ignoring case looks the lower-case name up among the labels and their
+    hidden lower-case forms; only when that finds nothing are all labels
+    scanned, which finds names in graphs written before kg 0.3.2.
+    """
+    name = " ".join(name.split())
+    return labelled(store, name) or _folded(store, name) or [r["e"] for r in store.select(NAMED, {"name": _text(name)})]
+
+
+def _folded(store: Store, name: str) -> list[URIRef]:
+    """What has ``name`` as label ignoring case, by its lower-case form (see :data:`FOLDED`)."""
+    return [r["e"] for r in store.select(FOLDED, values={"label": [Literal(folded(name), lang=lang)
+                                                                  for lang in LANGUAGES]})]
 
 
 @dataclass
@@ -278,10 +302,9 @@ def find_places(store: Store, name: str) -> list[URIRef]:
     """Places whose label or alternative label is ``name`` (case-insensitive)."""
     name = " ".join(name.split())
     hits = [e for e in labelled(store, name) if e.startswith(PLACE_IRIS)]
-    if not hits:
-        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(name)})]
-    if not hits and name.endswith("s"):
-        hits = [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(name[:-1])})]
+    for form in (name, name[:-1]) if name.endswith("s") else (name,):  # "Hedmarks": a genitive
+        hits = (hits or [e for e in _folded(store, form) if e.startswith(PLACE_IRIS)]
+                or [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(form)})])
     return hits
 
 

@@ -47,7 +47,7 @@ STORE_ENV = "KG_STORE"
 #: (HTTP Basic or Digest, as the server asks) or a bearer token (``kg serve``).
 STORE_USER_ENV, STORE_PASSWORD_ENV, STORE_TOKEN_ENV = "KG_STORE_USER", "KG_STORE_PASSWORD", "KG_STORE_TOKEN"
 #: Bumped when the gazetteer or ontology graphs change, so stores reload them.
-REFERENCE_VERSION = "5"
+REFERENCE_VERSION = "6"
 _VERSION_PRED = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 
 

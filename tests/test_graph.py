@@ -51,6 +51,22 @@ def test_a_nynorsk_report_s_labels_and_title_are_tagged_nn(glamdalen, nlp):
         assert labels and {o.language for o in labels} == {lang} and g.value(report, DCTERMS.title).language == lang
 
 
+def test_labels_with_capitals_keep_their_lower_case_form_as_hidden_label(glamdalen):
+    """What a name looked up without regard to case finds by index (see kg.query.FOLDED)."""
+    from rdflib.namespace import SKOS
+
+    from kg.graph import entity_iri
+
+    gaz = gazetteer_graph()
+    gjovik = entity_iri("place/municipality/gjovik-3407")
+    assert Literal("gjøvik", lang="nb") in set(gaz.objects(gjovik, SKOS.hiddenLabel))
+    for g in (glamdalen.graph, gaz):
+        labels = [(s, o) for p in (SKOS.prefLabel, SKOS.altLabel) for s, o in g.subject_objects(p)]
+        hidden = set(g.subject_objects(SKOS.hiddenLabel))
+        assert hidden and {(s, Literal(str(o).lower(), lang=o.language)) for s, o in labels if str(o) != str(o).lower()
+                           } == hidden
+
+
 def test_every_fact_has_evidence_with_page_and_sentence(glamdalen):
     g = glamdalen.graph
     facts = [(s, p, o) for p in (KG.locatedIn, KG.owns, KG.memberOf, KG.activeIn) for s, o in g.subject_objects(p)]

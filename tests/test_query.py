@@ -1,4 +1,5 @@
 import pytest
+from rdflib import Literal
 
 from kg.errors import NotFoundError, QueryError
 from kg.ingest import ingest
@@ -114,6 +115,21 @@ def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
         assert labelled(store, "raufoss industrinettverk") == [] and named(store, "raufoss industrinettverk") == exact
         assert named(store, "Raufoss Industrinettverkene") == []
         assert labelled(store, "Valdres Natur- og Kulturpark")  # a Nynorsk report's label, tagged @nn
+        assert named(store, "VALDRES NATUR- OG KULTURPARK") == labelled(store, "Valdres Natur- og Kulturpark")
+        assert find_places(store, "GJØVIK") == find_places(store, "Gjøvik") != []
+
+
+def test_names_ignoring_case_are_found_in_graphs_written_without_hidden_labels(served_copy):
+    """An older kg wrote no lower-case forms: the scan of every label still finds its names."""
+    from kg.query import FOLDED
+
+    with served_copy() as store:
+        exact, place = named(store, "Raufoss Industrinettverk"), find_places(store, "Gjøvik")
+        assert store.select(FOLDED, values={"label": [Literal("raufoss industrinettverk", lang="nb")]})
+        store.update("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                     "DELETE WHERE { GRAPH ?g { ?e skos:hiddenLabel ?folded } }")
+        assert not store.select(FOLDED, values={"label": [Literal("raufoss industrinettverk", lang="nb")]})
+        assert named(store, "raufoss INDUSTRINETTVERK") == exact and find_places(store, "gjøviks") == place
 
 
 def _every_named_query(store) -> dict:
