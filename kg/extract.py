@@ -839,6 +839,33 @@ def name_after_place(span: Span, places) -> Span | None:
     return Span(doc, span.start, end, label="ORG") if end > span.end else None
 
 
+def name_from_place(span: Span, places) -> Span | None:
+    """A name the tagger started one word late: "Raufoss" + "Industripark", tagged apart.
+
+    The other side of :func:`name_after_place`: a capitalised word that is
+    not a sentence's first, right after a place name, continues a name begun
+    by the place, also when the tagger (or the gazetteer, at a sentence's
+    start) made the place an entity of its own and the word another. Two
+    places in a row stay two ("Hamar Gjøvik"), and a person stays a person.
+    """
+    doc, start = span.doc, span.start
+    if start == 0 or span.label_ == "PER" or span[0].is_sent_start or not span[0].text[:1].isupper() \
+            or places.lookup(span[0].text):
+        return None
+    before = doc[start - 1]
+    if before.ent_iob_ == "O":
+        first = start - 1
+    else:
+        place = next((e for e in doc.ents if e.end == start), None)
+        if place is None or place.label_ not in _PLACE_LABELS:
+            return None
+        first = place.start
+    if not all(t.is_alpha and t.text[:1].isupper() for t in doc[first:start]) or \
+            not places.lookup(doc[first:start].text):
+        return None
+    return Span(doc, first, span.end, label="ORG")
+
+
 def _complete_to_acronym(doc: Doc, start: int, end: int) -> int:
     """End of a name the tagger stopped at a particle, when an acronym in brackets follows it.
 
@@ -920,7 +947,7 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
     trimmed = {}
     for e in doc.ents:
         span = trim_span(e)
-        wider = name_after_place(span, places)
+        wider = name_after_place(span, places) or name_from_place(span, places)
         trimmed[wider or span] = "ORG" if wider else label_in_context(e)
     ents = filter_spans(list(trimmed))
     concepts = list(doc.spans.get("kg_concepts", []))

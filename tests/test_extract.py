@@ -220,6 +220,17 @@ def test_a_capitalised_word_after_a_place_continues_a_name():
     assert _found(doc) == [("Raufoss Industripark", "DevelopmentActor")]
 
 
+def test_a_name_the_tagger_started_after_its_place_starts_at_the_place():
+    """A tagger may leave the place out of a name ("Raufoss" untagged at a sentence's start) or tag it apart."""
+    doc = _tagged("Raufoss Industripark ligger på Raufoss .", [(1, 2, "GPE_LOC"), (4, 5, "GPE_LOC")])
+    assert _found(doc) == [("Raufoss Industripark", "DevelopmentActor"), ("Raufoss", "Place")]
+    doc = _tagged("Hamar Gjøvik og Lillehammer Kunnskapspark er med , og Gjøvik Kari Hansen .",
+                  [(1, 2, "GPE_LOC"), (3, 4, "GPE_LOC"), (4, 5, "ORG"), (9, 10, "GPE_LOC"), (10, 12, "PER")])
+    assert _found(doc) == [("Gjøvik", "Place"),  # a place after a place is a place of its own
+                           ("Lillehammer Kunnskapspark", "DevelopmentActor"),  # the place tagged apart
+                           ("Gjøvik", "Place")]  # a person after a place starts no name (and kg keeps no PER)
+
+
 def test_figures_in_a_sentence_naming_the_last_noun_of_a_name_are_about_that_actor(nlp):
     from kg.extract import extract, referent
 
