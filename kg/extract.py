@@ -119,6 +119,8 @@ _CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Firm", ("konsernet", "konsern", "bruk", "fabrikk", "fabrikken", "fabrikker", "industrier", "industri",
               "sagbruk", "meieri", "meierier", "bedriften", "selskapet", "verksted", "gruppen")),
 )
+#: Firm cues no place name ends in ("Moelvenkonsernet"), unlike "bruk", "verk" or "industri".
+_GROUP_OF_FIRMS = ("konsernet", "konsern", "selskapet", "bedriften")
 _LEADING_CUES = {
     "ResearchOrEducation": ("høgskolen", "høyskolen", "universitetet", "instituttet", "senter", "senteret"),
     "PublicBody": ("fylkeskommunen", "kommunen", "statsforvalteren", "fylkesmannen"),
@@ -143,7 +145,9 @@ def type_name(text: str, label: str) -> str | None:
         return cue if cue in ("Firm", "Programme", "Network", "Cluster", "PublicBody") else None
     if label in ("GPE_LOC", "LOC"):
         cue = _cue_type(name)  # "Matprogrammet" or "Oppland fylkeskommune" tagged as a place
-        return cue if cue and cue != "Firm" else "Place"
+        if cue == "Firm":  # places may end in "bruk" or "verk", none in "konsernet"
+            return "Firm" if name.lower().split()[-1].endswith(_GROUP_OF_FIRMS) else "Place"
+        return cue or "Place"
     if legal_form(name):
         return "Firm"
     if _PROGRAMME_CODE.match(name):
@@ -789,6 +793,8 @@ def trim_span(span: Span) -> Span:
         end += 1  # "Innlandet" + "fylkeskommune": the public body, not the place
     start = _widen_to_acronym(doc, start, end)
     end = _complete_to_acronym(doc, start, end)
+    while end - start > 1 and doc[end - 1].text in _NAME_PARTICLES:
+        end -= 1  # no name ends in a particle: "Glåmdalsregionen de" (a pronoun the tagger took in)
     if end - start == 1 and doc[start].text.lower() in _INSTITUTION_HEADS and end + 1 < len(doc):
         if doc[end].text in ("i", "på") and doc[end + 1].text[:1].isupper():
             end += 2
@@ -1073,6 +1079,8 @@ def _plausible(span: Span, common: frozenset[str], places) -> bool:
         return False
     if len(span) == 1 and _GENERIC_PLURAL.search(text):
         return False
+    if span.label_ in _NORNE_LABELS and not re.search(r"[A-ZÆØÅ0-9]", text):
+        return False  # "arbeids- og": the tagger's name has no capital (kg's own concepts are lower case)
     first = span[0]
     opens = first.is_sent_start or (first.i > 0 and _SERIES_NUMBER.match(span.doc[first.i - 1].text))
     if len(span) == 1 and opens and not _cue_type(text) and not places.lookup(text):

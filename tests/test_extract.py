@@ -23,6 +23,8 @@ from .conftest import LONG_BODY, paragraph_document, write_report_pdf
     ("Bluelight-nettverket", "ORG", "Network"),
     ("Telenor", "ORG", "Organisation"),
     ("Gjøvik", "GPE_LOC", "Place"),
+    ("Moelvenkonsernet", "GPE_LOC", "Firm"),  # no place ends in "konsernet"
+    ("Kirkenær Bruk", "GPE_LOC", "Place"),  # but many in "bruk": the tagger's place stands
     ("Per Hansen", "PER", None),
     ("AS", "ORG", None),
     ("Rv 2", "ORG", None),
@@ -208,6 +210,15 @@ def test_a_name_stopped_at_a_particle_reads_on_to_its_acronym():
     assert trim_span(doc.ents[0]).text == "Norsk institutt for by- og regionforskning"
     doc = _tagged("Norsk Hydro og Norges forskningsråd ( NFR ) møttes .", [(0, 2, "ORG")])
     assert trim_span(doc.ents[0]).text == "Norsk Hydro"  # a whole name is not read on over "og"
+
+
+def test_a_name_neither_ends_in_a_particle_nor_lacks_a_capital():
+    from kg.extract import trim_span
+
+    doc = _tagged("I Glåmdalsregionen de siste åra har det vore vekst .", [(1, 3, "ORG")])
+    assert trim_span(doc.ents[0]).text == "Glåmdalsregionen"
+    doc = _tagged("Det gjeld arbeids- og næringsliv i Hamar .", [(2, 4, "ORG"), (6, 7, "GPE_LOC")])
+    assert _found(doc) == [("Hamar", "Place")]
 
 
 def test_a_capitalised_word_after_a_place_continues_a_name():
