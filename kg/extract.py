@@ -791,7 +791,9 @@ def trim_span(span: Span) -> Span:
             end += 1
     if end < len(doc) and doc[end].text.lower() in _BODY_SUFFIXES and doc[end - 1].text[:1].isupper():
         end += 1  # "Innlandet" + "fylkeskommune": the public body, not the place
-    start = _widen_to_acronym(doc, start, end)
+    widened = _widen_to_acronym(doc, start, end)
+    label = "ORG" if widened < start and span.label_ in _PLACE_LABELS else span.label  # a place has no acronym
+    start = widened
     end = _complete_to_acronym(doc, start, end)
     while end - start > 1 and doc[end - 1].text in _NAME_PARTICLES:
         end -= 1  # no name ends in a particle: "Glåmdalsregionen de" (a pronoun the tagger took in)
@@ -800,7 +802,7 @@ def trim_span(span: Span) -> Span:
             end += 2
             while end < len(doc) and doc[end].text[:1].isupper() and doc[end].pos_ == "PROPN":
                 end += 1
-    return Span(doc, start, end, label=span.label) if end > start else span
+    return Span(doc, start, end, label=label) if end > start else span
 
 
 def _widen_to_acronym(doc: Doc, start: int, end: int) -> int:
@@ -814,10 +816,10 @@ def _widen_to_acronym(doc: Doc, start: int, end: int) -> int:
     short = doc[end + 1].text
     if is_acronym_of(short, doc[start:end].text):
         return start
-    for k in range(start - 1, max(start - 4, -1), -1):
-        if not doc[k].text[:1].isupper() or doc[k].is_sent_end:
-            break
-        if is_acronym_of(short, doc[k:end].text):
+    for k in range(start - 1, max(start - 5, -1), -1):
+        if doc[k].is_sent_end or not (doc[k].text[:1].isupper() or doc[k].text in _NAME_PARTICLES):
+            break  # "Valdres Natur- og" before "Kulturpark": the words of a name and its particles
+        if doc[k].text[:1].isupper() and is_acronym_of(short, doc[k:end].text):
             return k
     return start
 
@@ -954,7 +956,7 @@ def _block_mentions(doc: Doc, block_index: int, page: int, base: int, places,
     for e in doc.ents:
         span = trim_span(e)
         wider = name_after_place(span, places) or name_from_place(span, places)
-        trimmed[wider or span] = "ORG" if wider else label_in_context(e)
+        trimmed[wider or span] = "ORG" if wider or span.label != e.label else label_in_context(e)
     ents = filter_spans(list(trimmed))
     concepts = list(doc.spans.get("kg_concepts", []))
     # a name after a group noun beats a shorter entity inside it: "Næringsklyngen

@@ -195,10 +195,10 @@ def _mention_key(m: Mention, gaz, aliases: dict[str, tuple[str, str]], actor_nam
         name = m.text[:-1] if _genitive_of(m.text, names) or _genitive_of_place(m.text, gaz) else m.text
         return f"place/other/{slug(name)}"
     key = actor_key(m.text)
+    if key not in aliases and _genitive_of(m.text, actor_names):
+        key = actor_key(m.text[:-1])  # also of an acronym defined in brackets: "RVJs"
     if key in aliases:
         return aliases[key][0]
-    if _genitive_of(m.text, actor_names):
-        key = actor_key(m.text[:-1])
     family = "programme" if m.type == "Programme" else "actor"
     return f"{family}/{key}"
 

@@ -162,6 +162,8 @@ def test_an_acronym_widens_a_name_the_tagger_cut_short():
 
     doc = _tagged("Valdres Natur- og Kulturpark ( VNK ) vart skipa i 2011 .", [(0, 1, "GPE_LOC"), (1, 4, "ORG")])
     assert trim_span(doc.ents[1]).text == "Valdres Natur- og Kulturpark"
+    doc = _tagged("Valdres Natur- og Kulturpark ( VNK ) vart skipa i 2011 .", [(0, 1, "GPE_LOC"), (3, 4, "GPE_LOC")])
+    assert _found(doc)[0] == ("Valdres Natur- og Kulturpark", "Organisation")  # over "og"; a place has no acronym
     doc = _tagged("I dag driv Natur- og Kulturpark ( NOK ) parken .", [(3, 6, "ORG")])
     assert trim_span(doc.ents[0]).text == "Natur- og Kulturpark"  # already whole: not widened over "I dag driv"
 
