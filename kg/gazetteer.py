@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -72,9 +73,9 @@ class Gazetteer:
         return None
 
     def joined(self, name: str) -> tuple[Place, ...]:
-        """The places a name joins with hyphens ("Raufoss-Toten": Raufoss and Toten), each
-        unambiguous, or () when the name is not made of places."""
-        parts = tuple(self.best(p) for p in name.split("-"))
+        """The places a name joins with hyphens or slashes ("Raufoss-Toten": Raufoss and Toten;
+        "Hamar/Ringsaker"), each unambiguous, or () when the name is not made of places."""
+        parts = tuple(self.best(p) for p in re.split(r"[-/]", name))
         return parts if len(parts) > 1 and all(parts) else ()
 
     def ancestors(self, key: str) -> set[str]:

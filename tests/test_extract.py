@@ -187,6 +187,8 @@ def test_a_sentence_opener_the_report_writes_in_lower_case_is_no_name():
 def test_places_joined_by_a_hyphen_and_a_sector_heading_are_no_organisations():
     doc = _tagged("Lettmetallklynga på Raufoss-Toten har vokse .", [(2, 3, "ORG")])
     assert ("Raufoss-Toten", "Place") in _found(doc)
+    doc = _tagged("Matindustrien i Hamar/Ringsaker har vokse .", [(2, 5, "ORG")])
+    assert ("Hamar/Ringsaker", "Place") in _found(doc)
     doc = _tagged("Næringsmiddelindustri og småskala matproduksjon", [(0, 1, "ORG")])
     assert _found(doc) == [("Næringsmiddelindustri", "Sector"), ("matproduksjon", "Sector")]
     doc = _tagged("Hamar-Kongsberg Invest AS kjøpte bruket .", [(0, 3, "ORG")])  # a firm named after places
