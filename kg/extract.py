@@ -860,14 +860,12 @@ def name_from_place(span: Span, places) -> Span | None:
     if start == 0 or span.label_ == "PER" or span[0].is_sent_start or not span[0].text[:1].isupper() \
             or places.lookup(span[0].text):
         return None
-    before = doc[start - 1]
-    if before.ent_iob_ == "O":
-        first = start - 1
-    else:
-        place = next((e for e in doc.ents if e.end == start), None)
-        if place is None or place.label_ not in _PLACE_LABELS:
+    first = start - 1
+    if doc[first].ent_iob_ != "O":  # the place is an entity: go back to its first token
+        if doc[first].ent_type_ not in _PLACE_LABELS:
             return None
-        first = place.start
+        while doc[first].ent_iob_ == "I":
+            first -= 1
     if not all(t.is_alpha and t.text[:1].isupper() for t in doc[first:start]) or \
             not places.lookup(doc[first:start].text):
         return None

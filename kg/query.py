@@ -185,10 +185,11 @@ def named(store: Store, name: str) -> list[URIRef]:
     scanned, which finds names in graphs written before kg 0.3.2.
     """
     name = " ".join(name.split())
-    return labelled(store, name) or _folded(store, name) or [r["e"] for r in store.select(NAMED, {"name": _text(name)})]
+    return (labelled(store, name) or _by_folded_label(store, name)
+            or [r["e"] for r in store.select(NAMED, {"name": _text(name)})])
 
 
-def _folded(store: Store, name: str) -> list[URIRef]:
+def _by_folded_label(store: Store, name: str) -> list[URIRef]:
     """What has ``name`` as label ignoring case, by its lower-case form (see :data:`FOLDED`)."""
     return [r["e"] for r in store.select(FOLDED, values={"label": [Literal(folded(name), lang=lang)
                                                                   for lang in LANGUAGES]})]
@@ -303,7 +304,7 @@ def find_places(store: Store, name: str) -> list[URIRef]:
     name = " ".join(name.split())
     hits = [e for e in labelled(store, name) if e.startswith(PLACE_IRIS)]
     for form in (name, name[:-1]) if name.endswith("s") else (name,):  # "Hedmarks": a genitive
-        hits = (hits or [e for e in _folded(store, form) if e.startswith(PLACE_IRIS)]
+        hits = (hits or [e for e in _by_folded_label(store, form) if e.startswith(PLACE_IRIS)]
                 or [r["place"] for r in store.select(PLACES_NAMED, {"name": _text(form)})])
     return hits
 

@@ -121,11 +121,17 @@ def test_named_tries_the_exact_label_then_ignores_case(corpus_store):
 
 def test_names_ignoring_case_are_found_in_graphs_written_without_hidden_labels(served_copy):
     """An older kg wrote no lower-case forms: the scan of every label still finds its names."""
-    from kg.query import FOLDED
+    from kg.query import FOLDED, NAMED, PLACES_NAMED
 
     with served_copy() as store:
         exact, place = named(store, "Raufoss Industrinettverk"), find_places(store, "Gjøvik")
         assert store.select(FOLDED, values={"label": [Literal("raufoss industrinettverk", lang="nb")]})
+        asked = []
+        select = store.select
+        store.select = lambda sparql, *args, **kwargs: asked.append(sparql) or select(sparql, *args, **kwargs)
+        assert named(store, "raufoss INDUSTRINETTVERK") == exact and find_places(store, "gjøvik") == place
+        assert FOLDED in asked and not {NAMED, PLACES_NAMED} & set(asked)  # found by index, no label scanned
+        del store.select
         store.update("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
                      "DELETE WHERE { GRAPH ?g { ?e skos:hiddenLabel ?folded } }")
         assert not store.select(FOLDED, values={"label": [Literal("raufoss industrinettverk", lang="nb")]})
