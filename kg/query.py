@@ -365,7 +365,7 @@ def actors_in_region(store: Store, name: str, link: str | None = None, limit: in
 
 
 #: One link of an actor to a place, before its evidence is looked up.
-_Fact = tuple[str, str, URIRef, URIRef]  # kind, place label, predicate, object
+_Fact = tuple[str, str, URIRef, str]  # kind, place label, predicate, object IRI
 
 
 def _actors(store: Store, places: list[URIRef], link: str | None,
@@ -381,15 +381,15 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
     seen_links = set()
     for region in places:
         found = region_places if region_places is not None else store.select(REGION_PLACES, {"region": region})
-        place_labels = {r["place"]: str(r["label"]) for r in found}
-        for kind, predicate, r in _links_of(store, list(place_labels), link):
-            iri = names.add(r["actor"], r["label"], r["type"])
+        place_labels = {str(r["place"]): str(r["label"]) for r in found}
+        for kind, predicate, (iri, type_, label, via, place_iri) in _links_of(store, list(place_labels), link):
+            names.add(iri, label, type_)
             rows.setdefault(iri, Row(iri, "", ""))
-            key = (iri, kind, str(r["place"]))
+            key = (iri, kind, place_iri)
             if key not in seen_links:
                 seen_links.add(key)
-                place = place_labels.get(r["place"]) or _local(r["place"])
-                facts[iri].append((kind, place, predicate, r.get("via") or r["place"]))
+                place = place_labels.get(place_iri) or _local(place_iri)
+                facts[iri].append((kind, place, predicate, via or place_iri))
     for iri, row in rows.items():
         row.type, row.label = names.type(iri), names.label(iri)
         row.aliases = aliases_besides(names.labels[iri], row.label)  # the other reports' labels
@@ -403,19 +403,25 @@ def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evid
     for row in rows:
         # in the order of LINKS, then by place: the same on every store, whatever order its answer came in
         for kind, place, predicate, obj in sorted(facts[row.iri], key=lambda f: (LINKS.index(f[0]), f[1])):
-            found = fact_evidence(store, URIRef(row.iri), predicate, obj) if evidence else []
+            found = fact_evidence(store, URIRef(row.iri), predicate, URIRef(obj)) if evidence else []
             for ev in found or [{}]:
                 row.links.append({"link": kind, "place": place, "report": ev.get("report"), "page": ev.get("page"),
                                   "sentence": ev.get("sentence"), "confidence": ev.get("confidence")})
     return rows
 
 
-def _links_of(store: Store, places: list[URIRef], link: str | None):
-    """(kind, predicate, row) of every link of an actor to one of ``places`` (a region and the places inside it)."""
+def _links_of(store: Store, places: list[str], link: str | None):
+    """(kind, predicate, row) of every link of an actor to one of ``places`` (a region and the places inside it).
+
+    A row is the text of ``?actor ?type ?label ?via ?place`` (``via`` None for
+    a direct link): a county's thousands of rows are read as text, since
+    building rdflib terms for them took longer than the query itself.
+    """
+    iris = [URIRef(p) for p in places]
     for kind in [link] if link else LINKS:
         predicate = LINK_PATTERNS[kind][0]
-        for r in store.select(ACTORS_IN_REGION[kind], values={"place": places}):
-            yield kind, predicate, r
+        for row in store.strings(ACTORS_IN_REGION[kind], values={"place": iris}):
+            yield kind, predicate, row
 
 
 def _reading_order(evidence: dict) -> tuple:
