@@ -348,6 +348,7 @@ def test_strings_are_the_rows_lexical_forms_in_the_order_of_the_variables(store)
          "OPTIONAL { ?s <urn:no:such> ?none } } ORDER BY ?l")
     assert list(store.strings(q)) == [("Gjøvik Kunnskapspark", str(ID["actor/x"]), None),
                                       ("Tine", str(ID["actor/y"]), None)]
+    assert list(store.strings(q, values={"s": [ID["actor/y"]]})) == [("Tine", str(ID["actor/y"]), None)]
     with pytest.raises(QueryError, match="SELECT"):
         next(store.strings("ASK { ?s ?p ?o }"))
 
