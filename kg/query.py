@@ -290,11 +290,11 @@ def _aliases(store: Store, iris: list[str] | None = None) -> dict[str, list[str]
     """Alternative labels of ``iris`` (one lookup each, or one scan for many), or of everything (one scan)."""
     out: dict[str, set[str]] = defaultdict(set)
     if iris is not None and len(iris) < ALIAS_SCAN_FROM:
-        answers = (r for iri in iris for r in store.select(ALIASES, {"entity": URIRef(iri)}))
+        answers = (row for iri in iris for row in store.strings(ALIASES, {"entity": URIRef(iri)}))
     else:
-        answers = store.select(ALIASES)
-    for r in answers:
-        out[str(r["entity"])].add(str(r["alias"]))
+        answers = store.strings(ALIASES)  # read as text: a large store has tens of thousands
+    for entity, alias in answers:
+        out[entity].add(alias)
     wanted = out.keys() if iris is None else set(iris) & out.keys()
     return {k: sorted(out[k]) for k in wanted}
 
