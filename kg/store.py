@@ -565,7 +565,8 @@ class SparqlStore(Store):
         """The error to raise for a request that failed for good."""
         if not isinstance(exc, HTTPError):
             return StoreError(f"cannot reach the SPARQL server at {self.location}: {exc}; is it running?")
-        detail = exc.read().decode("utf-8", "replace").strip().splitlines()
+        body = exc.read()  # text, not bytes, where urllib gave up a login itself on Python 3.11.2 (Debian 12)
+        detail = (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip().splitlines()
         message = detail[0] if detail else exc.reason
         if exc.code == 400:
             return QueryError(f"invalid SPARQL: {message}")
