@@ -1,3 +1,7 @@
+import io
+from email.message import Message
+from urllib.error import HTTPError
+
 import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
@@ -224,6 +228,13 @@ def test_a_server_behind_basic_gets_the_login_with_every_request_once_it_asked(o
     finally:
         proxy.server.shutdown()
 
+
+def test_a_login_urllib_gave_up_is_a_clear_401(oxigraph_server):
+    # Python 3.11.2's urllib (Debian 12) gives up a refused Digest login with a text body, not bytes
+    given_up = HTTPError(oxigraph_server, 401, "digest auth failed", Message(), io.StringIO())
+    refused = SparqlStore(oxigraph_server)._failure(given_up)
+    assert isinstance(refused, StoreError)
+    assert "answered 401: digest auth failed; give a user allowed to write with KG_STORE_USER" in str(refused)
 
 def test_virtuoso_refuses_writes_without_the_right_password(virtuoso_server, monkeypatch):
     writer = SparqlStore(virtuoso_server, user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
