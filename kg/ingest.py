@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -176,7 +178,20 @@ def _load_model(model: str | None) -> None:
     kg_nlp.load(model)
 
 
-def _worker(path: str, model: str | None) -> Result | Failure:
+#: In a worker process: where it tells the writer which report it starts on
+#: (see :func:`_pooled`). Set once by :func:`_start_worker`.
+_starts = None
+
+
+def _start_worker(starts) -> None:
+    global _starts
+    _starts = starts
+
+
+def _worker(index: int, path: str, model: str | None) -> Result | Failure:
+    # the index, not the path: a message this short is written to the pipe in one
+    # piece, so the workers need no lock that a killed worker could leave taken
+    _starts.send(index)
     try:
         return process_to_result(Path(path), kg_nlp.load(model))
     except KGError as exc:
@@ -204,11 +219,14 @@ def ingest(
     writes to the store: one transaction per report, or, from
     :data:`BULK_MIN` reports on, bulk loads of :data:`BULK_REPORTS` new
     reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`).
+    A worker that dies costs only the report that killed it (see :func:`_results`).
 
     Raises:
         ModelError: ``nlp`` given with ``workers`` > 1 (a loaded pipeline
             cannot go to the worker processes, which would read with ``model``
             instead), or the pipeline cannot be loaded.
+        KGError: the worker processes keep dying before they read a report;
+            the reports read until then are stored.
     """
     if nlp is not None and workers > 1:
         raise ModelError("a loaded pipeline cannot be handed to worker processes: with workers > 1, "
@@ -242,14 +260,16 @@ def ingest(
             if progress:
                 progress(path)
     writer = _Writer(store, summary, bulk=len(todo) >= BULK_MIN)
-    for path, outcome in _results(todo, nlp, workers, model):
-        if isinstance(outcome, Failure):
-            summary.failures.append(outcome)
-        else:
-            writer.add(path, outcome)
-        if progress:
-            progress(path)
-    writer.flush()
+    try:
+        for path, outcome in _results(todo, nlp, workers, model):
+            if isinstance(outcome, Failure):
+                summary.failures.append(outcome)
+            else:
+                writer.add(path, outcome)
+            if progress:
+                progress(path)
+    finally:
+        writer.flush()  # the reports read before an error are stored, not read in vain
     summary.reread = len(again - {f.path for f in summary.failures})
     summary.seconds = time.perf_counter() - start
     return summary
@@ -328,8 +348,31 @@ class _Writer:
         self.summary.entities += result.entities
 
 
+#: Why a report failed whose worker process died twice while reading it:
+#: once among the others, and once again alone.
+WORKER_DIED = ("the worker process reading it died, also when it was read again alone "
+               "(killed, or out of memory?); the other reports carry on")
+
+#: How often the pool may break while no report is being read (a worker dying as it
+#: loads the model, say) before the ingest stops: past that, it would break for good.
+IDLE_BREAKS = 2
+
+
 def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | None):
-    """Yield (path, Result or Failure) as reports are done, in this process or in a pool."""
+    """Yield (path, Result or Failure) as reports are done, in this process or in a pool.
+
+    A worker process that dies (killed, out of memory, a crash in a C
+    extension) breaks the whole pool; its reports would be lost and the
+    ingest would stop. Instead the reports being read at that moment are
+    read again alone, one at a time in a pool of one, so that a report that
+    kills its worker every time is told from those that only shared the
+    pool with it; it then fails with :data:`WORKER_DIED`, and the others go on
+    in a new pool.
+
+    Raises:
+        ModelError: the pipeline cannot be loaded.
+        KGError: the pool keeps breaking before it reads any report.
+    """
     if workers <= 1 or len(todo) <= 1:
         pipeline = nlp or kg_nlp.load(model)
         for path in todo:
@@ -341,19 +384,77 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
     context = multiprocessing.get_context("spawn")  # no forked copies of spaCy/BLAS state
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # one core per worker: the workers are the parallelism
-    largest_first = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)  # balances the pool's tail
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # The model is checked in the pool, so this process (the writer) never
-        # imports spaCy; the files are queued at once, so every worker starts now.
-        loaded = pool.submit(_load_model, model)
-        futures = {pool.submit(_worker, str(path), model): path for path in largest_first}
+    left = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)  # largest first balances the pool's tail
+    suspects: list[Path] = []
+    idle_breaks = 0
+    while left or suspects:
+        alone = bool(suspects)
+        batch = suspects if alone else left
+        unfinished, dying = yield from _pooled(batch, 1 if alone else workers, model, context)
+        rest = [p for p in unfinished if p not in dying]
+        if alone:
+            for path in dying:
+                yield path, Failure(str(path), WORKER_DIED)
+            suspects = rest
+        else:
+            left, suspects = rest, dying
+        if unfinished and not dying:
+            idle_breaks += 1
+            if idle_breaks > IDLE_BREAKS:
+                raise KGError(f"the worker processes keep dying before they read a report "
+                              f"({len(left) + len(suspects)} reports not read); try --workers 1, or free some memory")
+
+
+def _pooled(paths: list[Path], workers: int, model: str | None, context):
+    """Read ``paths`` in a pool of ``workers`` processes, yielding (path, Result or Failure) as each is done.
+
+    Returns (the reports not done, those among them that a worker had started
+    on): both empty unless a worker died and broke the pool. Each worker tells
+    this process the report it starts on through a pipe, which a listening
+    thread empties as it fills, so the writer's pauses never block a worker.
+    """
+    receive, send = context.Pipe(duplex=False)
+    started: set[int] = set()
+
+    def listen() -> None:
         try:
-            loaded.result()
-        except KGError:
-            pool.shutdown(cancel_futures=True)
-            raise
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+            while True:
+                started.add(receive.recv())
+        except EOFError:  # every worker has exited and this process closed its end
+            return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    done: set[Path] = set()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(send,)) as pool:
+            # The model is checked in the pool, so this process (the writer) never
+            # imports spaCy; the files are queued at once, so every worker starts now.
+            futures = {}
+            try:
+                loaded = pool.submit(_load_model, model)
+                for i, path in enumerate(paths):
+                    futures[pool.submit(_worker, i, str(path), model)] = path
+                loaded.result()
+            except KGError:
+                pool.shutdown(cancel_futures=True)
+                raise
+            except BrokenProcessPool:
+                pass  # a worker died loading the model, or before all were queued: counted below
+            for future in as_completed(futures):
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    continue
+                done.add(futures[future])
+                yield futures[future], outcome
+    finally:
+        send.close()
+        listener.join()
+        receive.close()
+    unfinished = [p for p in paths if p not in done]
+    return unfinished, [p for i, p in enumerate(paths) if i in started and p not in done]
 
 
 def _safe_hash(path: Path) -> str:
