@@ -82,10 +82,18 @@ def make_tokenizer_callback():
 
 
 def register() -> None:
-    """Register kg's config callbacks with spaCy (before a pipeline is trained or loaded)."""
+    """Register kg's config callbacks and pipeline components with spaCy (before a pipeline is trained or loaded).
+
+    The shipped pipeline's labeller (:mod:`kg.labeller`) is found through
+    kg's ``spacy_factories`` entry point too, but only once kg is installed;
+    importing it here also serves a source checkout.
+    """
+    import importlib
+
     from spacy.util import registry
 
     registry.callbacks.register("kg.norwegian_tokenizer.v1", func=make_tokenizer_callback)
+    importlib.import_module("kg.labeller")  # registers the kg_labeller factory
 
 
 def cpu_ops():

@@ -27,6 +27,10 @@ from .errors import DataError
 CONFIG = Path(__file__).parent / "training" / "nb_kg.cfg"
 DEFAULT_NORNE = Path("../shared/norne")
 LANGUAGES = ("nob", "nno")
+#: The pipeline's version in its card, which every report's graph records as what read it:
+#: raised when the recipe changes, so that ``kg ingest`` counts the reports an older one read.
+#: 0.0.0 until 2026-12-07 (spaCy's default); 0.2.0 added the labeller.
+MODEL_VERSION = "0.2.0"
 
 
 def write_docbin(paths: list[Path], out: Path) -> int:
@@ -43,12 +47,12 @@ def write_docbin(paths: list[Path], out: Path) -> int:
     return count
 
 
-def prepare(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = None) -> tuple[Path, Path]:
-    """Write train.spacy and dev.spacy for the given NorNE languages.
+def norne_files(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = None) -> dict[str, list[Path]]:
+    """The CoNLL-U files of each split ("train", "dev") for the given NorNE languages.
 
     Args:
         norne: the NorNE folder with one sub-folder per language.
-        work: where the DocBin files go.
+        work: where shortened copies go when ``limit`` is set.
         languages: language folders to read ("nob", "nno").
         limit: keep only the first ``limit`` sentences per file (smoke tests).
     """
@@ -56,14 +60,52 @@ def prepare(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = No
     missing = [str(p) for ps in files.values() for p in ps if not p.is_file()]
     if missing:
         raise DataError(f"NorNE files not found: {', '.join(missing)}; pass --norne DIR")
+    if limit:
+        files = {split: _head(paths, work / "head", limit) for split, paths in files.items()}
+    return files
+
+
+def prepare(files: dict[str, list[Path]], work: Path) -> tuple[Path, Path]:
+    """Write train.spacy and dev.spacy from :func:`norne_files`."""
     out = {}
     for split, paths in files.items():
-        if limit:
-            paths = _head(paths, work / "head", limit)
         out[split] = work / f"{split}.spacy"
         n = write_docbin(paths, out[split])
         print(f"{split}: {n} sentences from {', '.join(str(p) for p in paths)}", file=sys.stderr)
     return out["train"], out["dev"]
+
+
+def gold_names(paths: list[Path]):
+    """(sentence words, start, end, label) of every name with a label kg keeps, in CoNLL-U files."""
+    for path in paths:
+        for sentence in read_conllu(path):
+            for start, end, label in sentence.entities:
+                if label in NER_LABELS:
+                    yield sentence.words, start, end, label
+
+
+def add_labeller(model: Path, names_from: list[Path]) -> int:
+    """Fit :mod:`kg.labeller` on the names in ``names_from`` and add it after the NER of the pipeline at ``model``.
+
+    The other components are saved again unchanged (their files stay byte for
+    byte the same), so a labeller can be refitted without retraining the NER.
+
+    Returns:
+        The number of names it was fitted on.
+    """
+    import spacy
+
+    from .labeller import fit
+
+    names = list(gold_names(names_from))
+    if not names:
+        raise DataError(f"no names to fit the labeller on in {', '.join(str(p) for p in names_from)}")
+    # not kg.nlp.load: its tokenizer rules for report text are not to be saved; and
+    # without the old labeller, which may be the broken part
+    nlp = spacy.load(model, exclude=["labeller"])
+    nlp.add_pipe("kg_labeller", name="labeller", after="ner").fitted = fit(names)
+    nlp.to_disk(model)
+    return len(names)
 
 
 def _head(paths: list[Path], folder: Path, limit: int) -> list[Path]:
@@ -86,8 +128,9 @@ def train(
     limit: int | None = None,
     config: Path = CONFIG,
 ) -> Path:
-    """Train the pipeline and install the best model with its card at ``output``."""
-    train_path, dev_path = prepare(Path(norne), Path(work), limit=limit)
+    """Train the pipeline, add the labeller, and install the best model with its card at ``output``."""
+    files = norne_files(Path(norne), Path(work), limit=limit)
+    train_path, dev_path = prepare(files, Path(work))
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
     runs = Path(work) / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -101,6 +144,7 @@ def train(
     if output.exists():
         shutil.rmtree(output)
     shutil.copytree(best, output)
+    add_labeller(output, files["train"])
     write_card(output, norne)
     return output
 
@@ -111,10 +155,11 @@ def write_card(model: Path, norne: Path) -> None:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta.update(
         name="nb_kg",
-        version=meta.get("version", "0.1.0"),
+        version=MODEL_VERSION,
         description=(
             "kg's Norwegian (Bokmål + Nynorsk) CPU pipeline: tokenizer tuned for report text, "
-            "tok2vec, morphologizer (UPOS), edit-tree lemmatizer, sentence segmenter and NorNE NER."
+            "tok2vec, morphologizer (UPOS), edit-tree lemmatizer, sentence segmenter, NorNE NER, "
+            "and a second look at each name's label (kg.labeller)."
         ),
         author="kg",
         license="CC0-1.0 (NorNE annotations); model weights CC0-1.0",
@@ -139,6 +184,12 @@ def run(args: argparse.Namespace) -> int:
 
         written = write_typing_weights(*([args.output] if args.output else []))
         print(f"organisation typing weights written to {written}")
+        return 0
+    if args.labeller:
+        model = args.output or kg_nlp.SHIPPED_MODEL
+        n = add_labeller(model, norne_files(args.norne or DEFAULT_NORNE, args.work, limit=args.limit)["train"])
+        write_card(model, args.norne or DEFAULT_NORNE)
+        print(f"labeller fitted on {n} names of NorNE's training files and added to {model}")
         return 0
     overrides = {}
     if args.max_steps:
