@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -29,13 +30,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        sys.stdout.flush()  # a reader gone away shows here, not as a traceback at exit
+        return code
     except KGError as exc:
         print(f"kg: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("kg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # kg … | head: stop quietly, as other Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit must not fail
+        return 141  # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -104,6 +104,18 @@ def test_remove_and_export(store, tmp_path, capsys):
     assert main(["validate", "--store", store]) == 0
 
 
+def test_output_to_a_closed_pipe_stops_quietly(store):
+    # kg entities | head -1: head leaves before kg has written everything
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "entities", "--store", store], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, as the shell reports it
+    assert proc.stderr.read() == b""
+
+
 def test_ingest_failure_exit_code(store, bad_inputs, capsys):
     assert main(["ingest", str(bad_inputs["not_pdf"]), "--store", store, "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
