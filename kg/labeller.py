@@ -164,16 +164,19 @@ class Labeller:
         self.name = name
         self.fitted = fitted  # not .model: spaCy reads that as a thinc model
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _model(self) -> LabellerWeights:
         if self.fitted is None:
             raise ValueError(f"the {self.name} component has no weights; run 'kg train --labeller'")
-        doc.ents = relabel(doc, self.fitted)
+        return self.fitted
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.ents = relabel(doc, self._model())
         return doc
 
     def to_disk(self, path, *, exclude=()) -> None:
+        m = self._model()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        m = self.fitted
         np.save(path / "weights.npy", m.weights)
         np.save(path / "bias.npy", m.bias)
         cfg = {"labels": list(m.labels), "bits": m.bits, "boost": m.boost}

@@ -78,11 +78,13 @@ def test_the_component_is_saved_and_loaded_with_its_pipeline(tmp_path):
     assert [e.label_ for e in loaded.get_pipe("labeller")(doc).ents] == ["ORG"]
 
 
-def test_a_component_without_weights_says_how_to_get_them():
+def test_a_component_without_weights_says_how_to_get_them(tmp_path):
     nlp = spacy.blank("nb")
     component = nlp.add_pipe("kg_labeller")
     with pytest.raises(ValueError, match="kg train --labeller"):
         component(nlp.make_doc("Hei"))
+    with pytest.raises(ValueError, match="kg train --labeller"):
+        nlp.to_disk(tmp_path / "p")
 
 
 def test_the_shipped_pipeline_mends_labels_but_not_spans(nlp):
