@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Defaults named in the help are filled in by kg.train: importing it (and so
     # spaCy, 1.2-1.7 s idle here) to build this parser would slow every command down.
-    p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (about 12 minutes on one core here).")
+    p = command("train", cmd_train, "Train kg's Norwegian pipeline on NorNE (5 to 12 minutes here).")
     p.add_argument("--norne", type=Path, help="NorNE folder (default ../shared/norne)")
     p.add_argument("--output", type=Path,
                    help="where the trained pipeline goes (default: the shipped one, kg/models/nb_kg)")

@@ -119,13 +119,14 @@ def relabel(doc: Doc, model: LabellerWeights) -> list[Span]:
     on (a pipeline's own extra labels) keep it.
     """
     sentenced = doc.has_annotation("SENT_START")
+    words_at: dict[int, list[str]] = {}  # a sentence's words by its start, made once however many names it holds
     out = []
     for ent in doc.ents:
         if ent.label_ not in model.labels:
             out.append(ent)
             continue
         context = ent.sent if sentenced else doc[:]
-        words = [t.text for t in context]
+        words = words_at.setdefault(context.start, [t.text for t in context])
         label = model.label(span_features(words, ent.start - context.start, ent.end - context.start), ent.label_)
         out.append(ent if label == ent.label_ else Span(doc, ent.start, ent.end, label=label))
     return out

@@ -382,7 +382,8 @@ def _actors(store: Store, places: list[URIRef], link: str | None,
     for region in places:
         found = region_places if region_places is not None else store.select(REGION_PLACES, {"region": region})
         place_labels = {str(r["place"]): str(r["label"]) for r in found}
-        for kind, predicate, (iri, type_, label, via, place_iri) in _links_of(store, list(place_labels), link):
+        inside = list({r["place"]: None for r in found})  # each place once, as the term it came as
+        for kind, predicate, (iri, type_, label, via, place_iri) in _links_of(store, inside, link):
             names.add(iri, label, type_)
             rows.setdefault(iri, Row(iri, "", ""))
             key = (iri, kind, place_iri)
@@ -410,7 +411,7 @@ def _complete(store: Store, rows: list[Row], facts: dict[str, list[_Fact]], evid
     return rows
 
 
-def _links_of(store: Store, places: list[str], link: str | None):
+def _links_of(store: Store, places: list[URIRef], link: str | None):
     """(kind, predicate, row) of every link of an actor to one of ``places`` (a region and the places inside it).
 
     A row is the text of ``?actor ?type ?label ?via ?place`` (``via`` None for
@@ -418,10 +419,9 @@ def _links_of(store: Store, places: list[str], link: str | None):
     building rdflib terms for them added a third to the time (3,669 links on
     benchmarks/queries.py's graph: 84 ms as terms, 63 ms as text).
     """
-    iris = [URIRef(p) for p in places]
     for kind in [link] if link else LINKS:
         predicate = LINK_PATTERNS[kind][0]
-        for row in store.strings(ACTORS_IN_REGION[kind], values={"place": iris}):
+        for row in store.strings(ACTORS_IN_REGION[kind], values={"place": places}):
             yield kind, predicate, row
 
 

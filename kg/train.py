@@ -79,9 +79,8 @@ def gold_names(paths: list[Path]):
     """(sentence words, start, end, label) of every name with a label kg keeps, in CoNLL-U files."""
     for path in paths:
         for sentence in read_conllu(path):
-            for start, end, label in sentence.entities:
-                if label in NER_LABELS:
-                    yield sentence.words, start, end, label
+            for start, end, label in sentence.entities:  # MISC already dropped
+                yield sentence.words, start, end, label
 
 
 def add_labeller(model: Path, names_from: list[Path]) -> int:

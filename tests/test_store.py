@@ -236,6 +236,7 @@ def test_a_login_urllib_gave_up_is_a_clear_401(oxigraph_server):
     assert isinstance(refused, StoreError)
     assert "answered 401: digest auth failed; give a user allowed to write with KG_STORE_USER" in str(refused)
 
+
 def test_virtuoso_refuses_writes_without_the_right_password(virtuoso_server, monkeypatch):
     writer = SparqlStore(virtuoso_server, user=VIRTUOSO_USER, password=VIRTUOSO_PASSWORD)
     monkeypatch.setenv("KG_STORE_USER", VIRTUOSO_USER)
