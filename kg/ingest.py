@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -218,7 +219,8 @@ def ingest(
     (each loads the pipeline ``model`` once) while this process alone
     writes to the store: one transaction per report, or, from
     :data:`BULK_MIN` reports on, bulk loads of :data:`BULK_REPORTS` new
-    reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`).
+    reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`),
+    after which the store is compacted (:meth:`kg.store.Store.compact`).
     A worker that dies costs only the report that killed it (see :func:`_results`).
 
     Raises:
@@ -270,6 +272,8 @@ def ingest(
                 progress(path)
     finally:
         writer.flush()  # the reports read before an error are stored, not read in vain
+    if writer.bulk_loaded:
+        store.compact()
     summary.reread = len(again - {f.path for f in summary.failures})
     summary.seconds = time.perf_counter() - start
     return summary
@@ -310,6 +314,7 @@ class _Writer:
     def __init__(self, store: Store, summary: Summary, bulk: bool):
         self.store, self.summary, self.bulk = store, summary, bulk
         self.buffer: list[tuple[Path, Result]] = []
+        self.bulk_loaded = False
 
     def add(self, path: Path, result: Result) -> None:
         if any(p.name == path.name for p, _ in self.buffer):
@@ -338,6 +343,7 @@ class _Writer:
         except KGError as exc:
             self.summary.failures.extend(Failure(str(path), str(exc)) for path, _ in batch)
             return
+        self.bulk_loaded = True
         for _, result in batch:
             self._count(result, 0)
 
@@ -382,8 +388,6 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
                 yield path, Failure(str(path), exc.reason if isinstance(exc, PDFError) else str(exc))
         return
     context = multiprocessing.get_context("spawn")  # no forked copies of spaCy/BLAS state
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")  # one core per worker: the workers are the parallelism
     left = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)  # largest first balances the pool's tail
     suspects: list[Path] = []
     idle_breaks = 0
@@ -403,6 +407,28 @@ def _results(todo: list[Path], nlp: Language | None, workers: int, model: str | 
             if idle_breaks > IDLE_BREAKS:
                 raise KGError(f"the worker processes keep dying before they read a report "
                               f"({len(left) + len(suspects)} reports not read); try --workers 1, or free some memory")
+
+
+#: The numeric libraries' thread counts, which a worker process reads as it starts.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def one_thread_each():
+    """Start processes with one thread each for BLAS and OpenMP (where the caller has not set
+    another number): the workers are the parallelism, and more threads would fight for the
+    same cores. The caller's own environment is as it was afterwards."""
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def _pooled(paths: list[Path], workers: int, model: str | None, context):
@@ -433,9 +459,10 @@ def _pooled(paths: list[Path], workers: int, model: str | None, context):
             # imports spaCy; the files are queued at once, so every worker starts now.
             futures = {}
             try:
-                loaded = pool.submit(_load_model, model)
-                for i, path in enumerate(paths):
-                    futures[pool.submit(_worker, i, str(path), model)] = path
+                with one_thread_each():  # a spawned pool starts its workers as work is queued
+                    loaded = pool.submit(_load_model, model)
+                    for i, path in enumerate(paths):
+                        futures[pool.submit(_worker, i, str(path), model)] = path
                 loaded.result()
             except KGError:
                 pool.shutdown(cancel_futures=True)

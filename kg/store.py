@@ -21,6 +21,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
@@ -49,6 +50,10 @@ STORE_USER_ENV, STORE_PASSWORD_ENV, STORE_TOKEN_ENV = "KG_STORE_USER", "KG_STORE
 #: Bumped when the gazetteer or ontology graphs change, so stores reload them.
 REFERENCE_VERSION = "6"
 _VERSION_PRED = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+#: Queries :meth:`Store.strings_at_once` asks at the same time: one per core this process may use.
+READERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+#: One query of :meth:`Store.strings_at_once`: its text, its bindings and its values.
+Ask = tuple[str, Mapping[str, Node] | None, Mapping[str, Sequence[Node]] | None]
 
 
 def store_location(location: str | os.PathLike | None = None) -> str:
@@ -162,6 +167,9 @@ class Store:
         """Drop one named graph."""
         self._write([graph_iri], [])
 
+    def compact(self) -> None:
+        """Put the store's files in order after bulk loads; a server keeps its own, so nothing to do here."""
+
     # ------------------------------------------------------------ reading
 
     def select(self, sparql: str, bindings: Mapping[str, Node] | None = None,
@@ -199,6 +207,25 @@ class Store:
         """
         for row in self._solutions(sparql, bindings, values):
             yield tuple(None if value is None else value.value for value in row)
+
+    def strings_at_once(self, asks: Sequence[Ask]) -> list[list[tuple[str | None, ...]]]:
+        """The rows of several SELECTs as :meth:`strings` gives them, asked at the same time.
+
+        A county's links are one query per kind of link and part of its
+        places (see ``query._links_of``): their time is the store's lookups,
+        which the embedded store makes without holding Python's lock and a
+        server makes side by side, so :data:`READERS` threads ask them
+        together. Returns one list of rows per query, in the order asked.
+        """
+        if READERS < 2 or len(asks) < 2:
+            return [self._all_strings(*ask) for ask in asks]
+        with ThreadPoolExecutor(min(READERS, len(asks)), thread_name_prefix="kg-reader") as pool:
+            return list(pool.map(lambda ask: self._all_strings(*ask), asks))
+
+    def _all_strings(self, sparql: str, bindings: Mapping[str, Node] | None,
+                     values: Mapping[str, Sequence[Node]] | None) -> list[tuple[str | None, ...]]:
+        """The whole answer of :meth:`strings`, for :meth:`strings_at_once`."""
+        return list(self.strings(sparql, bindings, values))
 
     def _solutions(self, sparql: str, bindings: Mapping[str, Node] | None = None,
                    values: Mapping[str, Sequence[Node]] | None = None) -> ox.QuerySolutions:
@@ -312,6 +339,22 @@ class OxigraphStore(Store):
 
     # ------------------------------------------------------------ primitives
 
+    def compact(self) -> None:
+        """Compact the store's files after bulk loads (about 1 s per million triples here).
+
+        Left to itself, RocksDB compacts bulk-loaded files in the background
+        of the next process that opens the store; a short command (``kg
+        actors``) stops before that is done, so every command started it
+        again and shared the cores with it: a county's located actors from a
+        new process took 124-147 ms on benchmarks/queries.py's graph after a
+        bulk load, 93-99 ms once compacted.
+        """
+        try:
+            self._store.optimize()
+        except OSError as exc:
+            raise StoreError(f"cannot compact store {self.location}: {exc}; the reports are stored, "
+                             f"and the next bulk load compacts it again") from exc
+
     def _write_failed(self, exc: OSError) -> StoreError:
         """The error for a write the disk refused (full, read-only, permissions)."""
         return StoreError(f"cannot write to store {self.location}: {exc}; check free disk space and permissions")
@@ -372,6 +415,23 @@ class OxigraphStore(Store):
             raise QueryError(f"invalid SPARQL: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"cannot read store {self.location}: {exc}") from exc
+
+    def _all_strings(self, sparql: str, bindings: Mapping[str, Node] | None,
+                     values: Mapping[str, Sequence[Node]] | None) -> list[tuple[str | None, ...]]:
+        """The whole answer read as Oxigraph's JSON results, which it writes without Python's lock.
+
+        Read row by row, pyoxigraph takes Python's lock back for every row,
+        and two threads reading a county's links wait for each other
+        (3,669 rows: 45 ms on two threads against 54 ms on one; serialised
+        whole, 33 ms: benchmarks/queries.py's graph, 2026-12-07).
+        """
+        result = self._solutions(sparql, bindings, values)
+        names = [v.value for v in result.variables]
+        try:
+            data = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+        except OSError as exc:
+            raise StoreError(f"cannot read store {self.location}: {exc}") from exc
+        return [tuple(row[n]["value"] if n in row else None for n in names) for row in data["results"]["bindings"]]
 
     def quads(self, graph_iri: str | None = None) -> Iterator:
         """All quads, or those of one graph (pyoxigraph quads)."""

@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -5,7 +6,7 @@ import sys
 import pytest
 
 from kg.errors import ModelError
-from kg.ingest import ingest
+from kg.ingest import ingest, one_thread_each
 from kg.query import reports
 from kg.store import OxigraphStore
 
@@ -118,7 +119,8 @@ def test_bad_files_fail_alone_and_leave_nothing(nlp, bad_inputs, tmp_path):
         assert "\n" not in str(failure) and failure.path in str(failure)
 
 
-def test_parallel_ingest_stores_the_same_graphs(nlp, bad_inputs, tmp_path):
+def test_parallel_ingest_stores_the_same_graphs(nlp, bad_inputs, tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     pdfs = [write_report_pdf(tmp_path / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}") for i in range(3)]
     with OxigraphStore(tmp_path / "one") as store:
         serial = ingest(pdfs, store, nlp)
@@ -128,6 +130,17 @@ def test_parallel_ingest_stores_the_same_graphs(nlp, bad_inputs, tmp_path):
         two = {r["sha256"]: r["triples"] for r in reports(store)}
     assert one == two and (serial.reports, parallel.reports) == (3, 3)
     assert [f.path for f in parallel.failures] == [str(bad_inputs["not_pdf"])]
+    assert "OMP_NUM_THREADS" not in os.environ  # set for the workers alone
+
+
+def test_processes_started_for_workers_get_one_thread_each_unless_the_caller_chose(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")
+    show = [sys.executable, "-c", "import os; print(os.environ.get('OMP_NUM_THREADS'), os.environ['MKL_NUM_THREADS'])"]
+    with one_thread_each():
+        inside = subprocess.run(show, capture_output=True, text=True, check=True).stdout.split()
+    assert inside == ["1", "4"]
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "4"
 
 
 def test_a_large_batch_is_bulk_loaded_with_the_same_graphs(nlp, tmp_path, monkeypatch):
@@ -140,15 +153,25 @@ def test_a_large_batch_is_bulk_loaded_with_the_same_graphs(nlp, tmp_path, monkey
         write_report_pdf(folder / "a" / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}")
     # the same file name again, with new content: it replaces the first, as one by one
     write_report_pdf(folder / "b" / "r0.pdf", LONG_BODY, title="Rapport nummer 0, ny utgave")
+    compacted = []  # the reports stored each time the store was compacted
+
+    def compact(store):
+        compacted.append(len(reports(store)))
+        OxigraphStore.compact(store)
+
     with OxigraphStore(tmp_path / "one") as store:
+        monkeypatch.setattr(store, "compact", lambda: compact(store))
         serial = ingest([folder], store, nlp)
         one = {r["sha256"]: r["triples"] for r in reports(store)}
+    assert compacted == []  # one transaction per report: nothing to compact
     monkeypatch.setattr(kg_ingest, "BULK_MIN", 2)
     monkeypatch.setattr(kg_ingest, "BULK_REPORTS", 3)
     with OxigraphStore(tmp_path / "bulk") as store:
+        monkeypatch.setattr(store, "compact", lambda: compact(store))
         bulk = ingest([folder], store, nlp)
         stored = reports(store)
         total = store.count()
+    assert compacted == [5]  # once, after the last bulk load
     assert {r["sha256"]: r["triples"] for r in stored} == one and len(one) == 5
     assert (bulk.reports, bulk.triples, bulk.failures) == (serial.reports, serial.triples, [])
     assert bulk.reports == 6

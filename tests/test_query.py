@@ -356,3 +356,20 @@ def test_aliases_of_many_actors_from_one_scan_are_the_lookups_answers(corpus_sto
         monkeypatch.setattr(kg.query, "ALIAS_SCAN_FROM", 1)
         scanned = [r.as_dict() for r in actors_in_region(store, "Innlandet")]
     assert scanned == one_by_one and any(r["aliases"] for r in scanned)
+
+
+def test_a_regions_links_asked_in_parts_at_once_are_the_one_querys_answer(corpus_store, monkeypatch):
+    import kg.query
+    import kg.store
+
+    with OxigraphStore(corpus_store) as store:
+        monkeypatch.setattr(kg.query, "READERS", 1)
+        monkeypatch.setattr(kg.store, "READERS", 1)
+        one = [r.as_dict() for r in actors_in_region(store, "Innlandet")]
+        monkeypatch.setattr(kg.query, "READERS", 3)  # more parts than this machine may have cores
+        monkeypatch.setattr(kg.store, "READERS", 3)
+        parts = [r.as_dict() for r in actors_in_region(store, "Innlandet")]
+        single = actors_in_region(store, "Raufoss", link="located")  # fewer places than parts
+    assert parts == one and len(one) > 20
+    assert {link["link"] for r in one for link in r["links"]} >= {"located", "member"}
+    assert "Nammo Raufoss AS" in labels(single)

@@ -3,7 +3,7 @@ from email.message import Message
 from urllib.error import HTTPError
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 import kg.store
@@ -363,6 +363,29 @@ def test_strings_are_the_rows_lexical_forms_in_the_order_of_the_variables(store)
     assert list(store.strings(q, values={"s": [ID["actor/y"]]})) == [("Tine", str(ID["actor/y"]), None)]
     with pytest.raises(QueryError, match="SELECT"):
         next(store.strings("ASK { ?s ?p ?o }"))
+
+
+def test_queries_asked_at_once_answer_as_each_alone_in_the_order_asked(store, monkeypatch):
+    monkeypatch.setattr(kg.store, "READERS", 3)  # threads, whatever the machine's cores
+    g = _graph('Sa "x"\nø')  # escapes survive the embedded store's JSON reading
+    g.add((ID["actor/y"], SKOS.prefLabel, Literal("Tine", lang="nb")))
+    g.add((ID["actor/y"], URIRef("urn:p:number"), Literal(42)))
+    store.put_graph("urn:g:1", g)
+    q = ("SELECT ?l ?s ?n WHERE { GRAPH <urn:g:1> { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } "
+         "OPTIONAL { ?s <urn:p:number> ?n } } ORDER BY ?l")
+    asks = [(q, None, {"s": [ID["actor/y"]]}), (q, None, None), (q, {"s": ID["actor/x"]}, None), (q, None, {"s": []})]
+    answers = store.strings_at_once(asks)
+    assert answers == [list(store.strings(*ask)) for ask in asks]
+    assert answers[1] == [('Sa "x"\nø', str(ID["actor/x"]), None), ("Tine", str(ID["actor/y"]), "42")]
+    with pytest.raises(QueryError, match="SELECT"):
+        store.strings_at_once([(q, None, None), ("ASK { ?s ?p ?o }", None, None)])
+
+
+def test_compacting_keeps_every_graph(store):
+    store.put_graph("urn:g:1", _graph("Hydro"))
+    before = store.count("urn:g:1")
+    store.compact()
+    assert store.has_graph("urn:g:1") and store.count("urn:g:1") == before == 1
 
 
 def test_invalid_sparql_is_a_query_error(store):
