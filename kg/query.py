@@ -420,8 +420,8 @@ def _links_of(store: Store, places: list[URIRef], link: str | None):
     benchmarks/queries.py's graph: 84 ms as terms, 63 ms as text). Each kind
     is asked for each of :data:`~kg.store.READERS` parts of the places, all at
     once: every row names one place, so the parts' answers together are the
-    whole answer, and a county's located actors took 33 ms on two threads
-    against 54 ms in one query (the store's lookups of labels and types).
+    whole answer, and a county's located actors took 30.0 ms on two threads
+    against 49.3 ms in one query (the store's lookups of labels and types).
     """
     parts = [places[i::READERS] for i in range(min(READERS, len(places)))] or [places]
     asks = [(kind, part) for kind in ([link] if link else LINKS) for part in parts]

@@ -423,7 +423,7 @@ class OxigraphStore(Store):
         Read row by row, pyoxigraph takes Python's lock back for every row,
         and two threads reading a county's links wait for each other
         (3,669 rows: 45 ms on two threads against 54 ms on one; serialised
-        whole, 33 ms: benchmarks/queries.py's graph, 2026-12-07).
+        whole, 36.5-38.7 ms: benchmarks/queries.py's graph, 2026-12-07).
         """
         result = self._solutions(sparql, bindings, values)
         names = [v.value for v in result.variables]
