@@ -47,16 +47,18 @@ def write_docbin(paths: list[Path], out: Path) -> int:
     return count
 
 
-def norne_files(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = None) -> dict[str, list[Path]]:
-    """The CoNLL-U files of each split ("train", "dev") for the given NorNE languages.
+def norne_files(norne: Path, work: Path, languages=LANGUAGES, limit: int | None = None,
+                splits=("train", "dev")) -> dict[str, list[Path]]:
+    """The CoNLL-U files of each split for the given NorNE languages.
 
     Args:
         norne: the NorNE folder with one sub-folder per language.
         work: where shortened copies go when ``limit`` is set.
         languages: language folders to read ("nob", "nno").
         limit: keep only the first ``limit`` sentences per file (smoke tests).
+        splits: the splits wanted, and so required ("train" alone refits the labeller).
     """
-    files = {split: [norne / lang / f"{split}.conllu" for lang in languages] for split in ("train", "dev")}
+    files = {split: [norne / lang / f"{split}.conllu" for lang in languages] for split in splits}
     missing = [str(p) for ps in files.values() for p in ps if not p.is_file()]
     if missing:
         raise DataError(f"NorNE files not found: {', '.join(missing)}; pass --norne DIR")
@@ -186,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.labeller:
         model = args.output or kg_nlp.SHIPPED_MODEL
-        n = add_labeller(model, norne_files(args.norne or DEFAULT_NORNE, args.work, limit=args.limit)["train"])
+        train_files = norne_files(args.norne or DEFAULT_NORNE, args.work, limit=args.limit, splits=("train",))
+        n = add_labeller(model, train_files["train"])
         write_card(model, args.norne or DEFAULT_NORNE)
         print(f"labeller fitted on {n} names of NorNE's training files and added to {model}")
         return 0
