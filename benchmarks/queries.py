@@ -202,7 +202,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     reference_quads = list(reference)
     del reference
     # Loaded in another process, as `kg ingest` loads a store that `kg actors` reads, and compacted
-    # there, as `kg ingest` does after bulk loads: uncompacted, the store compacts itself in the
+    # there, as `kg ingest` does after large bulk loads: uncompacted, the store compacts itself in the
     # background of the process that opens it next (1.0-1.5 s of CPU on this graph), and the first
     # rows shared the cores with that (2026-12-07: a county's located actors in parts at once 55 ms
     # in a run without compaction, 30 ms in the run with it).

@@ -220,7 +220,8 @@ def ingest(
     writes to the store: one transaction per report, or, from
     :data:`BULK_MIN` reports on, bulk loads of :data:`BULK_REPORTS` new
     reports at a time (see :meth:`kg.store.OxigraphStore.put_many_ntriples`),
-    after which the store is compacted (:meth:`kg.store.Store.compact`).
+    after which the store is compacted if they are a large share of it
+    (:meth:`kg.store.Store.compact`).
     A worker that dies costs only the report that killed it (see :func:`_results`).
 
     Raises:
@@ -273,7 +274,7 @@ def ingest(
     finally:
         writer.flush()  # the reports read before an error are stored, not read in vain
     if writer.bulk_loaded:
-        store.compact()
+        store.compact(writer.bulk_loaded)
     summary.reread = len(again - {f.path for f in summary.failures})
     summary.seconds = time.perf_counter() - start
     return summary
@@ -314,7 +315,7 @@ class _Writer:
     def __init__(self, store: Store, summary: Summary, bulk: bool):
         self.store, self.summary, self.bulk = store, summary, bulk
         self.buffer: list[tuple[Path, Result]] = []
-        self.bulk_loaded = False
+        self.bulk_loaded = 0  # triples
 
     def add(self, path: Path, result: Result) -> None:
         if any(p.name == path.name for p, _ in self.buffer):
@@ -338,12 +339,12 @@ class _Writer:
             return
         batch, self.buffer = self.buffer, []
         try:
-            self.summary.triples += self.store.put_many_ntriples(
-                [(str(report_graph_iri(r.sha256)), r.ntriples) for _, r in batch])
+            loaded = self.store.put_many_ntriples([(str(report_graph_iri(r.sha256)), r.ntriples) for _, r in batch])
         except KGError as exc:
             self.summary.failures.extend(Failure(str(path), str(exc)) for path, _ in batch)
             return
-        self.bulk_loaded = True
+        self.summary.triples += loaded
+        self.bulk_loaded += loaded
         for _, result in batch:
             self._count(result, 0)
 

@@ -153,25 +153,26 @@ def test_a_large_batch_is_bulk_loaded_with_the_same_graphs(nlp, tmp_path, monkey
         write_report_pdf(folder / "a" / f"r{i}.pdf", LONG_BODY, title=f"Rapport nummer {i}")
     # the same file name again, with new content: it replaces the first, as one by one
     write_report_pdf(folder / "b" / "r0.pdf", LONG_BODY, title="Rapport nummer 0, ny utgave")
-    compacted = []  # the reports stored each time the store was compacted
+    compacted = []  # the reports stored and the triples bulk-loaded, each time compacting was asked
 
-    def compact(store):
-        compacted.append(len(reports(store)))
-        OxigraphStore.compact(store)
+    def compact(store, loaded):
+        compacted.append((len(reports(store)), loaded))
+        return OxigraphStore.compact(store, loaded)
 
     with OxigraphStore(tmp_path / "one") as store:
-        monkeypatch.setattr(store, "compact", lambda: compact(store))
+        monkeypatch.setattr(store, "compact", lambda loaded: compact(store, loaded))
         serial = ingest([folder], store, nlp)
         one = {r["sha256"]: r["triples"] for r in reports(store)}
     assert compacted == []  # one transaction per report: nothing to compact
     monkeypatch.setattr(kg_ingest, "BULK_MIN", 2)
     monkeypatch.setattr(kg_ingest, "BULK_REPORTS", 3)
     with OxigraphStore(tmp_path / "bulk") as store:
-        monkeypatch.setattr(store, "compact", lambda: compact(store))
+        monkeypatch.setattr(store, "compact", lambda loaded: compact(store, loaded))
         bulk = ingest([folder], store, nlp)
         stored = reports(store)
         total = store.count()
-    assert compacted == [5]  # once, after the last bulk load
+    # once, after the last bulk load, with the triples of the five new reports (the sixth replaced one)
+    assert [n for n, _ in compacted] == [5] and 0 < compacted[0][1] < bulk.triples
     assert {r["sha256"]: r["triples"] for r in stored} == one and len(one) == 5
     assert (bulk.reports, bulk.triples, bulk.failures) == (serial.reports, serial.triples, [])
     assert bulk.reports == 6
