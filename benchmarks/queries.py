@@ -159,7 +159,7 @@ def in_child(func, runs: int, limit: float) -> tuple[float | None, int | None]:
 
 
 def taking_turns(funcs: list, runs: int) -> list[tuple[float, int]]:
-    """``timed`` for several ways of one answer, run in turn ``runs`` times."""
+    """Median milliseconds and rows of several ways of one answer, each run ``runs`` times, taking turns."""
     times: list[list[float]] = [[] for _ in funcs]
     rows = [0] * len(funcs)
     for _ in range(runs):
@@ -171,12 +171,8 @@ def taking_turns(funcs: list, runs: int) -> list[tuple[float, int]]:
 
 
 def timed(func, runs: int) -> tuple[float, int]:
-    times, rows = [], 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        rows = func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), rows
+    """The median milliseconds of ``runs`` calls of ``func``, and the rows its last call gave."""
+    return taking_turns([func], runs)[0]
 
 
 def main() -> None:
@@ -225,10 +221,10 @@ def run(args: argparse.Namespace, work: Path) -> None:
     innlandet, gjovik = q.find_places(store, "Innlandet")[0], q.find_places(store, "Gjøvik")[0]
     group = q.named(store, sample["group"])[0]
 
-    def region(kind: str, region) -> tuple[str, dict, list]:
+    def region(kind: str, region) -> tuple[str, dict, tuple]:
         """A region's links of one kind as kg asks them: its places (REGION_PLACES, a row of its own) as values."""
         places = list({r["place"]: None for r in store.select(q.REGION_PLACES, {"region": region})})
-        return q.ACTORS_IN_REGION[kind], {}, [kind, places]
+        return q.ACTORS_IN_REGION[kind], {}, (kind, places)
 
     cases = [
         ("places in Innlandet", q.REGION_PLACES, {"region": innlandet}, None),
@@ -248,14 +244,14 @@ def run(args: argparse.Namespace, work: Path) -> None:
         ("places named", q.LABELLED, {"label": Literal("Gjøvik", lang="nb")}, None),
     ]
 
-    def read(sparql: str, bindings: dict, links: list | None) -> int:
+    def read(sparql: str, bindings: dict, links: tuple | None) -> int:
         """The answer's rows, read as kg reads them: a region's links (``links``: kind and places) as
         query._links_of reads them (text, in parts at once), the others as rdflib terms."""
         if links:
             return sum(1 for _ in q._links_of(store, links[1], links[0]))
         return len(store.select(sparql, bindings))
 
-    def in_rdflib(sparql: str, bindings: dict, links: list | None) -> int:
+    def in_rdflib(sparql: str, bindings: dict, links: tuple | None) -> int:
         """The same answer from rdflib: a region's links in one query over all its places."""
         if links:
             sparql = with_values(sparql, {}, {"place": links[1]})

@@ -273,8 +273,8 @@ def ingest(
                 progress(path)
     finally:
         writer.flush()  # the reports read before an error are stored, not read in vain
-    if writer.bulk_loaded:
-        store.compact(writer.bulk_loaded)
+    if writer.bulk_triples:
+        store.compact(writer.bulk_triples)
     summary.reread = len(again - {f.path for f in summary.failures})
     summary.seconds = time.perf_counter() - start
     return summary
@@ -315,7 +315,7 @@ class _Writer:
     def __init__(self, store: Store, summary: Summary, bulk: bool):
         self.store, self.summary, self.bulk = store, summary, bulk
         self.buffer: list[tuple[Path, Result]] = []
-        self.bulk_loaded = 0  # triples
+        self.bulk_triples = 0  # bulk-loaded, for the store's compaction
 
     def add(self, path: Path, result: Result) -> None:
         if any(p.name == path.name for p, _ in self.buffer):
@@ -344,7 +344,7 @@ class _Writer:
             self.summary.failures.extend(Failure(str(path), str(exc)) for path, _ in batch)
             return
         self.summary.triples += loaded
-        self.bulk_loaded += loaded
+        self.bulk_triples += loaded
         for _, result in batch:
             self._count(result, 0)
 

@@ -355,7 +355,7 @@ class OxigraphStore(Store):
         again and shared the cores with it: a county's located actors from a
         new process took 124-147 ms on benchmarks/queries.py's graph after a
         bulk load, 93-99 ms once compacted. Compaction rewrites the whole
-        store (about 1.3 s per million triples here), and after a batch of a
+        store (1.0-1.5 s per million triples here), and after a batch of a
         tenth of the store it made no difference (99-109 ms against 96-117;
         a quarter: 108-123 against 90-97), hence the share: it also bounds
         the compactions over a growing store's life to five times its final size.
@@ -365,8 +365,8 @@ class OxigraphStore(Store):
                 return False
             self._store.optimize()
         except OSError as exc:
-            raise StoreError(f"cannot compact store {self.location}: {exc}; the reports are stored, "
-                             f"and the next bulk load compacts it again") from exc
+            raise StoreError(f"cannot compact store {self.location}: {exc}; the reports are stored, and the "
+                             f"store works, only slower until a large bulk load compacts it") from exc
         return True
 
     def _write_failed(self, exc: OSError) -> StoreError:
